@@ -1,0 +1,1 @@
+"""Kyodo application layer: app factory, neutral core and channel adapters."""

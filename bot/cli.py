@@ -1,0 +1,120 @@
+"""The ``kyodo`` command: serve, worker, db upgrade, demo-data (and channel tools)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import typer
+
+from bot.logs import configure_logging
+from bot.settings import Settings
+
+app = typer.Typer(help="Kyodo: LINE + Slack front end for public-private collaboration.")
+db_app = typer.Typer(help="Database schema.")
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level, json=settings.is_production)
+    return settings
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Web worker processes (use PostgreSQL for more than 1)."),
+) -> None:
+    """Run the web service (webhooks, simulator) with the reminder dispatcher inside."""
+    import uvicorn
+
+    settings = _settings()
+    settings.check()
+    if settings.simulator_enabled:
+        typer.echo(f"Kyodo simulator: http://{host}:{port}/simulator")
+    uvicorn.run(
+        "bot.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run only scheduled delivery (outbox dispatcher and periodic jobs), for scaled setups."""
+    settings = _settings()
+    settings.check()
+    asyncio.run(_worker(settings))
+
+
+async def _worker(settings: Settings) -> None:
+    from bot.app import build_runtime
+    from bot.channels import line, slack
+    from schedules.scheduler import Scheduler
+
+    runtime = build_runtime(settings)
+    for channel in (line, slack):
+        await channel.start(runtime)
+    scheduler = Scheduler(runtime.job_context, runtime.outbox, settings.timezone)
+    scheduler.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    logging.getLogger("kyodo.worker").info("worker running")
+    await stop.wait()
+    await scheduler.stop()
+    for channel in (slack, line):
+        await channel.stop(runtime)
+    runtime.engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to DATABASE_URL."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    typer.echo("database is up to date")
+
+
+@db_app.command("revision")
+def db_revision(message: str = typer.Option(..., "-m", help="What the change is.")) -> None:
+    """Autogenerate a migration from the models (developers)."""
+    from storage.migrate import revision
+
+    revision(_settings().database_url, message)
+
+
+@app.command("demo-data")
+def demo_data() -> None:
+    """Load a realistic sample ward (safe to run twice)."""
+    from storage.db import make_engine
+    from storage.demo import load_demo
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    summary = load_demo(engine)
+    engine.dispose()
+    typer.echo(f"demo ward loaded: {summary}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""The one dispatcher every channel uses.
+
+TL;DR: ``await dispatcher.handle(event)`` = de-duplicate on (channel, event id) in the database →
+serialise events of one conversation → load the person and their dialog → route to
+``handlers/`` → save and commit in one transaction → deliver replies → wake the outbox.
+
+A redelivered or duplicated event changes nothing. A handler error rolls back everything the
+turn wrote, records the event as processed (so redeliveries don't loop) and tells the person
+something went wrong, in their language. A database outage gets a polite "try again later".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import Session, select
+
+from bot.clock import Clock
+from bot.core.dialog import Dialog
+from bot.core.events import Followed, Inbound, TextReceived
+from bot.core.ports import Messenger
+from bot.core.replies import Reply, Text
+from bot.core.router import Router
+from bot.core.turn import Turn
+from bot.i18n import Catalog
+from bot.ward import Ward
+from storage.db import is_postgres, session_scope
+from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person, ProcessedEvent
+
+log = logging.getLogger("kyodo.dispatch")
+
+STAFF_CHANNELS = frozenset({"slack", "simulator"})
+
+
+def pseudonym(external_id: str) -> str:
+    """A stable, non-reversible tag for logs: raw channel user ids never reach a log line."""
+    return hashlib.sha256(external_id.encode()).hexdigest()[:12]
+
+
+class DuplicateEvent(Exception):
+    pass
+
+
+@dataclass
+class TurnResult:
+    replies: list[Reply] = field(default_factory=list)
+    notified: list[int] = field(default_factory=list)
+    person_id: int | None = None
+    duplicate: bool = False
+    failed: bool = False
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        router: Router,
+        catalog: Catalog,
+        ward: Ward,
+        clock: Clock,
+        config: Any = None,
+        messengers: dict[str, Messenger] | None = None,
+        default_language: str = "ja",
+    ):
+        self.engine = engine
+        self.router = router
+        self.catalog = catalog
+        self.ward = ward
+        self.clock = clock
+        self.config = config
+        # Shared with the runtime and the outbox: a channel registered later is seen by all.
+        self.messengers: dict[str, Messenger] = messengers if messengers is not None else {}
+        self.default_language = default_language
+        self.on_outbox: list[Callable[[], None]] = []  # wake-up hooks of the delivery engine
+        self._locks: weakref.WeakValueDictionary[tuple, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    # ------------------------------------------------------------------ async entry point
+    async def handle(self, event: Inbound) -> TurnResult:
+        lock = self._locks.get(event.address.key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[event.address.key] = lock
+        async with lock:
+            result = await anyio.to_thread.run_sync(self.process, event)
+        if result.duplicate:
+            return result
+        messenger = self.messengers.get(event.address.channel)
+        if messenger is not None and result.replies:
+            try:
+                await messenger.reply(event, result.replies)
+            except Exception:
+                log.exception("reply delivery failed", extra={"channel": event.address.channel})
+        if result.notified:
+            for wake in self.on_outbox:
+                wake()
+        return result
+
+    # ------------------------------------------------------------------ sync core (tests call it)
+    def process(self, event: Inbound) -> TurnResult:
+        user = pseudonym(event.address.user_id)
+        try:
+            return self._process(event)
+        except DuplicateEvent:
+            log.info("duplicate event ignored", extra={"channel": event.address.channel})
+            return TurnResult(duplicate=True)
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, IntegrityError):
+                log.exception("integrity error in turn", extra={"user": user})
+                return self._failed(event)
+            log.error("database unavailable: %s", type(exc).__name__, extra={"user": user})
+            language = event.language if event.language in ("ja", "en") else None
+            text = self.catalog.text("common.try_later", language or self.default_language)
+            return TurnResult(replies=[Text(text=text)], failed=True)
+        except Exception:
+            log.exception("handler failed", extra={"user": user, "type": type(event).__name__})
+            return self._failed(event)
+
+    def _process(self, event: Inbound) -> TurnResult:
+        now = self.clock.now()
+        with session_scope(self.engine) as db:
+            self._claim(db, event, now)
+            person = self._identify(db, event)
+            state = self._dialog_state(db, event)
+            dialog = Dialog(state, now)
+            turn = Turn(
+                event=event,
+                db=db,
+                person=person,
+                dialog=dialog,
+                now=now,
+                catalog=self.catalog,
+                ward=self.ward,
+                config=self.config,
+                commands=self.router.commands,
+            )
+            if dialog.expired and isinstance(event, TextReceived):
+                turn.say_text("common.dialog_expired")
+            self.router.route(turn)
+            dialog.save()
+            db.add(state)
+            db.flush()
+            return TurnResult(
+                replies=list(turn.replies), notified=list(turn.notified), person_id=person.id
+            )
+
+    def _failed(self, event: Inbound) -> TurnResult:
+        """Record the event as handled so a redelivery does not fail again, and apologise."""
+        language = self.default_language
+        try:
+            with session_scope(self.engine) as db:
+                self._claim(db, event, self.clock.now())
+                account = self._account(db, event)
+                if account is not None:
+                    person = db.get(Person, account.person_id)
+                    language = person.language if person else language
+        except Exception:
+            log.warning("could not record failed event")
+        text = self.catalog.text("common.error", language)
+        return TurnResult(replies=[Text(text=text)], failed=True)
+
+    # ------------------------------------------------------------------ steps
+    def _claim(self, db: Session, event: Inbound, now) -> None:
+        try:
+            with db.begin_nested():
+                db.add(
+                    ProcessedEvent(
+                        channel=event.address.channel, event_id=event.event_id, received_at=now
+                    )
+                )
+        except IntegrityError as exc:
+            raise DuplicateEvent from exc
+
+    def _account(self, db: Session, event: Inbound) -> ChannelAccount | None:
+        return db.exec(
+            select(ChannelAccount).where(
+                ChannelAccount.channel == event.address.channel,
+                ChannelAccount.external_id == event.address.user_id,
+            )
+        ).first()
+
+    def _identify(self, db: Session, event: Inbound) -> Person:
+        account = self._account(db, event)
+        if account is not None:
+            person = db.get(Person, account.person_id)
+            assert person is not None
+            if isinstance(event, Followed) and account.blocked:
+                account.blocked = False
+                db.add(account)
+        else:
+            language = event.language if event.language in ("ja", "en") else None
+            language = language or self.default_language
+            name = (event.display_name or "").strip()[:40] or self.catalog.text(
+                "common.default_name", language
+            )
+            actor = Actor(kind=ActorKind.INDIVIDUAL, name=name)
+            db.add(actor)
+            db.flush()
+            person = Person(display_name=name, language=language, actor_id=actor.id)
+            db.add(person)
+            db.flush()
+            db.add(
+                ChannelAccount(
+                    person_id=person.id,
+                    channel=event.address.channel,
+                    external_id=event.address.user_id,
+                )
+            )
+            log.info("new person", extra={"person_id": person.id, "channel": event.address.channel})
+        if event.address.channel in STAFF_CHANNELS and person.is_staff != event.staff:
+            person.is_staff = event.staff
+            db.add(person)
+        return person
+
+    def _dialog_state(self, db: Session, event: Inbound) -> DialogState:
+        a = event.address
+        stmt = select(DialogState).where(
+            DialogState.channel == a.channel,
+            DialogState.conversation_id == (a.conversation_id or ""),
+            DialogState.user_id == a.user_id,
+        )
+        if is_postgres(self.engine):
+            stmt = stmt.with_for_update()  # serialise one conversation across processes
+        state = db.exec(stmt).first()
+        if state is None:
+            state = DialogState(
+                channel=a.channel, conversation_id=a.conversation_id or "", user_id=a.user_id
+            )
+            db.add(state)
+        return state

@@ -1,0 +1,160 @@
+"""Outbound replies: handlers say *what*, each channel renderer decides *how*.
+
+LINE renders cards as Flex bubbles and choices as quick replies; Slack renders Block Kit and
+modals; the simulator renders HTML. All text is already localised by the handler.
+Replies are plain data so they can be stored in the outbox as JSON and rendered later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Style = Literal["primary", "danger", "default"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Button:
+    label: str
+    data: str  # a packed action, ≤300 characters
+    style: Style = "default"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Text:
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Choices:
+    """A question with a few answers (LINE quick replies, Slack buttons)."""
+
+    text: str
+    buttons: tuple[Button, ...]
+    kind: Literal["choices"] = "choices"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Card:
+    """An initiative, idea call, idea or meeting shown as a card with fields and buttons."""
+
+    title: str
+    body: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    buttons: tuple[Button, ...] = ()
+    badge: str | None = None  # short status label, e.g. 募集中
+    kind: Literal["card"] = "card"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Carousel:
+    """Several cards side by side; ``more`` is a button to the next page."""
+
+    alt_text: str
+    cards: tuple[Card, ...]
+    more: Button | None = None
+    kind: Literal["carousel"] = "carousel"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FormField:
+    name: str
+    label: str
+    input: Literal["text", "textarea", "select", "multiselect", "datetime", "date", "number"] = (
+        "text"
+    )
+    options: tuple[tuple[str, str], ...] = ()  # (value, label)
+    required: bool = True
+    max_length: int | None = None
+    initial: Any = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Form:
+    """A form for staff (Slack modal, simulator modal). Submitting sends FormSubmitted(data)."""
+
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str
+    data: str
+    kind: Literal["form"] = "form"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FormErrors:
+    """Inline validation errors for the form just submitted; the typed values stay."""
+
+    errors: tuple[tuple[str, str], ...]  # (field name, message)
+    kind: Literal["form_errors"] = "form_errors"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatetimeRequest:
+    """Ask for a date and time (LINE datetime picker, Slack/simulator datetime input)."""
+
+    text: str
+    label: str
+    data: str
+    initial: str | None = None  # "YYYY-MM-DDTHH:MM" in the ward's timezone
+    minimum: str | None = None
+    cancel: Button | None = None
+    kind: Literal["datetime"] = "datetime"
+
+
+Reply = Text | Choices | Card | Carousel | Form | FormErrors | DatetimeRequest
+
+_KINDS: dict[str, type] = {
+    "text": Text,
+    "choices": Choices,
+    "card": Card,
+    "carousel": Carousel,
+    "form": Form,
+    "form_errors": FormErrors,
+    "datetime": DatetimeRequest,
+}
+
+
+def to_json(reply: Reply) -> dict[str, Any]:
+    """A JSON-ready dict (for the outbox and the simulator)."""
+    return asdict(reply)
+
+
+def from_json(data: dict[str, Any]) -> Reply:
+    """Rebuild a reply stored with :func:`to_json`."""
+    kind = data["kind"]
+    d = dict(data)
+    if kind in ("choices", "card"):
+        d["buttons"] = tuple(Button(**b) for b in d.get("buttons", ()))
+    if kind == "card":
+        d["fields"] = tuple(tuple(f) for f in d.get("fields", ()))
+    if kind == "carousel":
+        d["cards"] = tuple(from_json(c) for c in d["cards"])
+        d["more"] = Button(**d["more"]) if d.get("more") else None
+    if kind == "form":
+        d["fields"] = tuple(
+            FormField(**{**f, "options": tuple(tuple(o) for o in f.get("options", ()))})
+            for f in d["fields"]
+        )
+    if kind == "form_errors":
+        d["errors"] = tuple(tuple(e) for e in d["errors"])
+    if kind == "datetime" and d.get("cancel"):
+        d["cancel"] = Button(**d["cancel"])
+    return _KINDS[kind](**d)
+
+
+__all__ = [
+    "Button",
+    "Card",
+    "Carousel",
+    "Choices",
+    "DatetimeRequest",
+    "Form",
+    "FormErrors",
+    "FormField",
+    "Reply",
+    "Text",
+    "from_json",
+    "to_json",
+]

@@ -1,0 +1,168 @@
+"""The single routing table: commands, typed actions, forms, dialog steps and lifecycle events.
+
+Precedence for typed text: the cancel words always win; then the current dialog step; then a
+command keyword; then the fallback. Buttons (actions) and menu commands interrupt a dialog
+without losing it, so a person can come back with 「つづける」.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from bot.core import actions
+from bot.core.events import (
+    ActionInvoked,
+    CommandInvoked,
+    Followed,
+    FormSubmitted,
+    TextReceived,
+    Unfollowed,
+    Unsupported,
+)
+from bot.core.turn import Turn
+
+Handler = Callable[..., None]
+
+
+def normalize(text: str) -> str:
+    """NFKC, trimmed and lower-cased: 「ＨＥＬＰ 」 and 'help' are the same keyword."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+class Router:
+    def __init__(self) -> None:
+        self.commands: dict[str, Handler] = {}
+        self.keywords: dict[str, str] = {}  # catalog key holding the words -> command name
+        self.actions: dict[type, Handler] = {}
+        self.forms: dict[type, Handler] = {}
+        self.steps: dict[str, Handler] = {}
+        self.events: dict[type, Handler] = {}
+        self.fallback_handler: Handler | None = None
+        self.bad_action_handler: Handler | None = None
+
+    # ---------------------------------------------------------------- registration
+    def command(self, name: str, *, keywords: str | None = None) -> Callable[[Handler], Handler]:
+        """Register ``handler(turn, args)``; ``keywords`` is a catalog key of typed words."""
+
+        def wrap(fn: Handler) -> Handler:
+            self.commands[name] = fn
+            if keywords:
+                self.keywords[keywords] = name
+            return fn
+
+        return wrap
+
+    def action(self, cls: type) -> Callable[[Handler], Handler]:
+        """Register ``handler(turn, action)`` for a packed action class."""
+
+        def wrap(fn: Handler) -> Handler:
+            self.actions[cls] = fn
+            return fn
+
+        return wrap
+
+    def form(self, cls: type) -> Callable[[Handler], Handler]:
+        """Register ``handler(turn, action, values)`` for a form submitted with that action."""
+
+        def wrap(fn: Handler) -> Handler:
+            self.forms[cls] = fn
+            return fn
+
+        return wrap
+
+    def step(self, name: str) -> Callable[[Handler], Handler]:
+        """Register ``handler(turn, text)`` for text typed at a dialog step."""
+
+        def wrap(fn: Handler) -> Handler:
+            self.steps[name] = fn
+            return fn
+
+        return wrap
+
+    def on(self, event_type: type) -> Callable[[Handler], Handler]:
+        def wrap(fn: Handler) -> Handler:
+            self.events[event_type] = fn
+            return fn
+
+        return wrap
+
+    def fallback(self, fn: Handler) -> Handler:
+        self.fallback_handler = fn
+        return fn
+
+    def bad_action(self, fn: Handler) -> Handler:
+        self.bad_action_handler = fn
+        return fn
+
+    def include(self, other: Router) -> None:
+        for mine, theirs in (
+            (self.commands, other.commands),
+            (self.keywords, other.keywords),
+            (self.actions, other.actions),
+            (self.forms, other.forms),
+            (self.steps, other.steps),
+            (self.events, other.events),
+        ):
+            clash = set(mine) & set(theirs)
+            if clash:
+                raise ValueError(f"routes registered twice: {sorted(map(str, clash))}")
+            mine.update(theirs)
+        self.fallback_handler = other.fallback_handler or self.fallback_handler
+        self.bad_action_handler = other.bad_action_handler or self.bad_action_handler
+
+    # ---------------------------------------------------------------- routing
+    def keyword_command(self, turn: Turn, text: str) -> str | None:
+        word = normalize(text)
+        for key, name in self.keywords.items():
+            for lang in ("ja", "en"):
+                words = turn.catalog.raw(key).get(lang, "")
+                if word in {normalize(w) for w in words.split("|") if w}:
+                    return name
+        return None
+
+    def route(self, turn: Turn) -> None:
+        event = turn.event
+        if isinstance(event, CommandInvoked):
+            handler = self.commands.get(event.name)
+            if handler is None:
+                return self._fallback(turn)
+            return handler(turn, event.args)
+        if isinstance(event, ActionInvoked | FormSubmitted):
+            try:
+                action = actions.unpack(event.data)
+            except actions.ActionError:
+                return self._bad_action(turn)
+            if isinstance(event, FormSubmitted):
+                handler = self.forms.get(type(action))
+                if handler is None:
+                    return self._bad_action(turn)
+                return handler(turn, action, event.values)
+            handler = self.actions.get(type(action))
+            if handler is None:
+                return self._bad_action(turn)
+            return handler(turn, action)
+        if isinstance(event, TextReceived):
+            command = self.keyword_command(turn, event.text)
+            if command == "cancel":
+                return self.commands["cancel"](turn, "")
+            if turn.dialog.active and turn.dialog.step in self.steps:
+                return self.steps[turn.dialog.step](turn, event.text)
+            if command is not None:
+                return self.commands[command](turn, "")
+            return self._fallback(turn)
+        for event_type in (Followed, Unfollowed, Unsupported):
+            if isinstance(event, event_type) and event_type in self.events:
+                return self.events[event_type](turn)
+        return None
+
+    def _fallback(self, turn: Turn) -> Any:
+        if self.fallback_handler is not None:
+            return self.fallback_handler(turn)
+        return None
+
+    def _bad_action(self, turn: Turn) -> Any:
+        if self.bad_action_handler is not None:
+            return self.bad_action_handler(turn)
+        return None

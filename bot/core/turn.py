@@ -1,0 +1,145 @@
+"""One turn of a conversation: what a handler sees and the only way it acts.
+
+Handlers never do channel I/O. They read and write the store through ``turn.db`` (one
+transaction), answer with ``turn.say``, and reach other people with ``turn.notify`` /
+``turn.notify_staff``, which write outbox rows in the same transaction; the dispatcher delivers
+after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.core.dialog import Dialog
+from bot.core.events import Inbound
+from bot.core.replies import Reply, Text, to_json
+from bot.i18n import Catalog, Translator
+from bot.ward import Ward
+from storage.models import AuditLog, OutboxMessage, Person
+
+
+@dataclass
+class Turn:
+    event: Inbound
+    db: Session
+    person: Person
+    dialog: Dialog
+    now: datetime
+    catalog: Catalog
+    ward: Ward
+    config: Any = None  # bot.settings.Settings (read-only use: URLs, policy version)
+    commands: dict[str, Any] = field(default_factory=dict)  # name -> handler(turn, args)
+    replies: list[Reply] = field(default_factory=list)
+    notified: list[int] = field(default_factory=list)  # outbox ids written this turn
+
+    # ------------------------------------------------------------------ language and time
+    @property
+    def language(self) -> str:
+        return self.person.language
+
+    @property
+    def t(self) -> Translator:
+        return self.catalog.translator(self.person.language)
+
+    def tr_for(self, person: Person) -> Translator:
+        return self.catalog.translator(person.language)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.ward.timezone)
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.tz)
+
+    # ------------------------------------------------------------------ acting
+    def say(self, *replies: Reply) -> None:
+        self.replies.extend(replies)
+
+    def notify(
+        self,
+        person: Person | int,
+        *replies: Reply,
+        kind: str = "notice",
+        dedupe_key: str | None = None,
+        due_at: datetime | None = None,
+        expires_at: datetime | None = None,
+        meeting_id: int | None = None,
+    ) -> OutboxMessage | None:
+        """Queue a push to a person; with ``dedupe_key``, writing it twice is a no-op."""
+        person_id = person if isinstance(person, int) else person.id
+        return self._queue(
+            OutboxMessage(
+                audience="person",
+                person_id=person_id,
+                kind=kind,
+                payload=[to_json(r) for r in replies],
+                dedupe_key=dedupe_key,
+                due_at=due_at or self.now,
+                expires_at=expires_at,
+                meeting_id=meeting_id,
+            )
+        )
+
+    def notify_staff(
+        self,
+        *replies: Reply,
+        thread_key: str | None = None,
+        kind: str = "staff",
+        dedupe_key: str | None = None,
+    ) -> OutboxMessage | None:
+        """Queue a post to the ward staff channel; ``thread_key`` groups follow-ups."""
+        return self._queue(
+            OutboxMessage(
+                audience="staff",
+                person_id=None,
+                thread_key=thread_key,
+                kind=kind,
+                payload=[to_json(r) for r in replies],
+                dedupe_key=dedupe_key,
+                due_at=self.now,
+            )
+        )
+
+    def _queue(self, row: OutboxMessage) -> OutboxMessage | None:
+        if row.dedupe_key is not None:
+            existing = self.db.exec(
+                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)
+            ).first()
+            if existing is not None:
+                return None
+        try:
+            with self.db.begin_nested():
+                self.db.add(row)
+        except IntegrityError:
+            return None
+        if row.id is not None:
+            self.notified.append(row.id)
+        return row
+
+    def audit(self, action: str, entity: str, entity_id: int | None, **detail: Any) -> None:
+        self.db.add(
+            AuditLog(
+                person_id=self.person.id,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                detail=detail,
+                at=self.now,
+            )
+        )
+
+    def require_staff(self) -> bool:
+        """True for ward staff; otherwise tell the person and return False."""
+        if self.person.is_staff:
+            return True
+        self.say_text("common.staff_only")
+        return False
+
+    def say_text(self, key: str, **params: Any) -> None:
+        self.say(Text(text=self.t(key, **params)))

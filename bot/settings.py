@@ -1,0 +1,88 @@
+"""Settings from environment variables and ``.env`` (names shared by deployments and docs)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(RuntimeError):
+    """The service must not start with this configuration."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///./var/kyodo.db", alias="DATABASE_URL")
+    env: Literal["development", "production"] = Field("development", alias="KYODO_ENV")
+    timezone: str = Field("Asia/Tokyo", alias="KYODO_TIMEZONE")
+    default_language: Literal["ja", "en"] = Field("ja", alias="KYODO_DEFAULT_LANGUAGE")
+    simulator: bool | None = Field(None, alias="KYODO_SIMULATOR")
+    ward_config: str | None = Field(None, alias="KYODO_WARD_CONFIG")
+    privacy_policy_url: str = Field("https://example.jp/kyodo/privacy", alias="KYODO_PRIVACY_URL")
+    public_base_url: str = Field("http://127.0.0.1:8000", alias="KYODO_PUBLIC_URL")
+    run_scheduler: bool = Field(True, alias="KYODO_RUN_SCHEDULER")
+    log_level: str = Field("INFO", alias="KYODO_LOG_LEVEL")
+    secret_key: str = Field("dev-only-secret-change-me", alias="KYODO_SECRET_KEY")
+
+    line_channel_secret: str | None = Field(None, alias="LINE_CHANNEL_SECRET")
+    line_channel_access_token: str | None = Field(None, alias="LINE_CHANNEL_ACCESS_TOKEN")
+    line_api_base_url: str = Field("https://api.line.me", alias="LINE_API_BASE_URL")
+
+    slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_api_base_url: str = Field("https://slack.com/api/", alias="SLACK_API_BASE_URL")
+    slack_staff_channel_id: str | None = Field(None, alias="SLACK_STAFF_CHANNEL_ID")
+    slack_staff_usergroup_id: str | None = Field(None, alias="SLACK_STAFF_USERGROUP_ID")
+    slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_signing_secret and self.slack_bot_token)
+
+    @property
+    def simulator_enabled(self) -> bool:
+        if self.simulator is not None:
+            return self.simulator
+        return not self.is_production
+
+    def check(self) -> list[str]:
+        """Validate channel configuration; returns log lines for disabled channels.
+
+        In production a half-configured channel refuses to start, naming the missing variable.
+        """
+        notes: list[str] = []
+        pairs = {
+            "LINE": (
+                ("LINE_CHANNEL_SECRET", self.line_channel_secret),
+                ("LINE_CHANNEL_ACCESS_TOKEN", self.line_channel_access_token),
+            ),
+            "Slack": (
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+            ),
+        }
+        for channel, ((name_a, a), (name_b, b)) in pairs.items():
+            if a and b:
+                continue
+            if a or b:
+                missing = name_b if a else name_a
+                if self.is_production:
+                    raise ConfigurationError(
+                        f"{channel} is half-configured: set {missing} or unset both "
+                        f"{name_a} and {name_b}"
+                    )
+                notes.append(f"{channel} channel disabled: {missing} is not set")
+            else:
+                notes.append(f"{channel} channel disabled: no credentials configured")
+        return notes

@@ -1,0 +1,128 @@
+"""Menu, help, cancel, resume, language and the lifecycle events every channel shares."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.core.actions import action, pack
+from bot.core.events import Followed, Unfollowed, Unsupported
+from bot.core.replies import Button, Choices
+from bot.core.router import Router
+from bot.core.turn import Turn
+from storage.models import ChannelAccount
+
+router = Router()
+
+# (command, catalog label). The menu shows only commands some module has registered.
+MENU = (
+    ("browse", "common.menu_browse"),
+    ("post", "common.menu_post"),
+    ("ideas", "common.menu_ideas"),
+    ("plans", "common.menu_plans"),
+    ("me", "common.menu_me"),
+    ("help", "common.menu_help"),
+)
+
+
+@action("c")
+class Menu:
+    """A menu or rich-menu button that runs a command."""
+
+    name: str
+
+
+def menu_choices(turn: Turn, text_key: str = "common.menu") -> Choices:
+    buttons = tuple(
+        Button(label=turn.t(label), data=pack(Menu(name)))
+        for name, label in MENU
+        if name in turn.commands
+    )
+    return Choices(text=turn.t(text_key), buttons=buttons)
+
+
+@router.action(Menu)
+def run_menu(turn: Turn, menu: Menu) -> None:
+    handler = turn.commands.get(menu.name)
+    if handler is None:
+        return unknown(turn)
+    return handler(turn, "")
+
+
+@router.command("help", keywords="keywords.help")
+def show_help(turn: Turn, _args: str) -> None:
+    turn.say_text("common.help")
+    turn.say(menu_choices(turn))
+
+
+@router.command("menu")
+def show_menu(turn: Turn, _args: str) -> None:
+    turn.say(menu_choices(turn))
+
+
+@router.command("cancel", keywords="keywords.cancel")
+def cancel(turn: Turn, _args: str) -> None:
+    if not turn.dialog.active:
+        turn.say_text("common.nothing_to_cancel")
+    else:
+        turn.dialog.clear()
+        turn.say_text("common.cancelled")
+    turn.say(menu_choices(turn))
+
+
+@router.command("resume", keywords="keywords.resume")
+def resume(turn: Turn, _args: str) -> None:
+    """Re-ask the current dialog step after an interruption (handlers register re-asks)."""
+    step = turn.dialog.step
+    reask = REASK.get(step or "")
+    if reask is None:
+        turn.say_text("common.resume_nothing")
+        turn.say(menu_choices(turn))
+        return
+    reask(turn)
+
+
+# Dialog modules register ``REASK[step] = fn(turn)`` so 「つづける」 can repeat the question.
+REASK: dict[str, object] = {}
+
+
+@router.command("language", keywords="keywords.language")
+def switch_language(turn: Turn, _args: str) -> None:
+    turn.person.language = "en" if turn.person.language == "ja" else "ja"
+    turn.db.add(turn.person)
+    turn.say_text("common.language_set")
+    turn.say(menu_choices(turn))
+
+
+@router.on(Followed)
+def followed(turn: Turn) -> None:
+    turn.say_text("common.welcome")
+    turn.say(menu_choices(turn))
+
+
+@router.on(Unfollowed)
+def unfollowed(turn: Turn) -> None:
+    """Blocked: mark the account so no push goes to it until the person follows again."""
+    account = turn.db.exec(
+        select(ChannelAccount).where(
+            ChannelAccount.channel == turn.event.address.channel,
+            ChannelAccount.external_id == turn.event.address.user_id,
+        )
+    ).first()
+    if account is not None:
+        account.blocked = True
+        turn.db.add(account)
+
+
+@router.on(Unsupported)
+def unsupported(turn: Turn) -> None:
+    turn.say_text("common.unsupported")
+
+
+@router.fallback
+def unknown(turn: Turn) -> None:
+    turn.say(menu_choices(turn, "common.unknown"))
+
+
+@router.bad_action
+def bad_action(turn: Turn) -> None:
+    turn.say(menu_choices(turn, "common.bad_action"))

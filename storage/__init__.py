@@ -1,0 +1,1 @@
+"""The shared store: SQLModel schema, queries and Alembic migrations (SQLite and PostgreSQL)."""

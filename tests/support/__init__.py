@@ -1,0 +1,1 @@
+"""Test doubles and helpers shared by the suites (channel stand-ins, transcripts)."""
