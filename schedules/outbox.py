@@ -180,7 +180,9 @@ class OutboxDispatcher:
             if not feeds:
                 return Delivery(DeliveryStatus.BLOCKED, "no staff channel configured")
             results = [
-                await feed.post_staff(item.replies, thread_key=row.thread_key, update=False)
+                await feed.post_staff(
+                    item.replies, thread_key=row.thread_key, update=row.staff_update
+                )
                 for feed in feeds
             ]
             return results[0]

@@ -313,6 +313,7 @@ class OutboxMessage(SQLModel, table=True):
     audience: str = Field(default="person", max_length=16)  # person | staff (staff channel)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     thread_key: str | None = Field(default=None, max_length=64)  # e.g. "initiative:42"
+    staff_update: bool = False  # staff audience: update the thread's root message in place
     kind: str = Field(default="notice", max_length=32)  # notice | reminder | digest | ...
     payload: list[dict[str, Any]] = _json()  # neutral replies (replies.to_json)
     dedupe_key: str | None = Field(default=None, max_length=200)

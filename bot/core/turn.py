@@ -92,13 +92,19 @@ class Turn:
         thread_key: str | None = None,
         kind: str = "staff",
         dedupe_key: str | None = None,
+        update: bool = False,
     ) -> OutboxMessage | None:
-        """Queue a post to the ward staff channel; ``thread_key`` groups follow-ups."""
+        """Queue a post to the ward staff channel.
+
+        ``thread_key`` (e.g. ``"initiative:42"``) groups follow-ups in one thread; with
+        ``update=True`` the thread's root message is replaced instead (state changed).
+        """
         return self._queue(
             OutboxMessage(
                 audience="staff",
                 person_id=None,
                 thread_key=thread_key,
+                staff_update=update,
                 kind=kind,
                 payload=[to_json(r) for r in replies],
                 dedupe_key=dedupe_key,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:35:48.044916
+Create Date: 2026-11-23 02:38:36.301858
 """
 
 from collections.abc import Sequence
@@ -327,6 +327,7 @@ def upgrade() -> None:
     sa.Column('audience', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('thread_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('staff_update', sa.Boolean(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
