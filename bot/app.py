@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
+from bot import web
 from bot.channels import line, simulator, slack
 from bot.clock import Clock, OffsetClock
 from bot.core.dispatch import Dispatcher
@@ -128,4 +129,6 @@ def create_app(
 
     for channel in CHANNELS:
         app.include_router(channel.router)
+    for router in web.routers():
+        app.include_router(router)
     return app
