@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import create_engine
+from sqlmodel import select
 
 from bot.app import build_runtime
 from bot.core.events import Address, TextReceived
@@ -38,8 +39,8 @@ def test_first_contact_creates_a_person_with_a_profile_and_an_account(runtime, e
     assert "Thank you" in replies[0].text
     assert isinstance(replies[1], Choices)
     with session_scope(engine) as db:
-        person = db.query(Person).one()
-        account = db.query(ChannelAccount).one()
+        person = db.exec(select(Person)).one()
+        account = db.exec(select(ChannelAccount)).one()
     assert person.display_name == "田中" and person.language == "en" and person.actor_id
     assert account.external_id == "U-new" and account.person_id == person.id
 
@@ -120,7 +121,7 @@ def test_unfollow_blocks_pushes_and_follow_unblocks(runtime, engine):
     c.follow()
     c.unfollow()
     with session_scope(engine) as db:
-        assert db.query(ChannelAccount).one().blocked
+        assert db.exec(select(ChannelAccount)).one().blocked
     c.follow()
     with session_scope(engine) as db:
-        assert not db.query(ChannelAccount).one().blocked
+        assert not db.exec(select(ChannelAccount)).one().blocked

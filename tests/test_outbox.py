@@ -36,7 +36,7 @@ async def test_a_due_notification_is_pushed_once(runtime, engine, messenger):
     assert await runtime.outbox.drain() == 0
     assert messenger.pushes["U-to"] == [Text(text="お知らせ")]
     with session_scope(engine) as db:
-        assert db.query(OutboxMessage).one().status == OutboxStatus.SENT
+        assert db.exec(select(OutboxMessage)).one().status == OutboxStatus.SENT
 
 
 async def test_a_failed_push_is_retried_later_with_the_same_retry_key(
