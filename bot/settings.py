@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     run_scheduler: bool = Field(True, alias="KYODO_RUN_SCHEDULER")
     log_level: str = Field("INFO", alias="KYODO_LOG_LEVEL")
     secret_key: str = Field("dev-only-secret-change-me", alias="KYODO_SECRET_KEY")
+    privacy_version: str = Field("2026-11", alias="KYODO_PRIVACY_VERSION")
+    posts_per_hour: int = Field(10, alias="KYODO_POSTS_PER_HOUR")
+    messages_per_hour: int = Field(120, alias="KYODO_MESSAGES_PER_HOUR")
+    report_threshold: int = Field(3, alias="KYODO_REPORT_THRESHOLD")
 
     line_channel_secret: str | None = Field(None, alias="LINE_CHANNEL_SECRET")
     line_channel_access_token: str | None = Field(None, alias="LINE_CHANNEL_ACCESS_TOKEN")

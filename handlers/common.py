@@ -9,6 +9,7 @@ from bot.core.events import Followed, Unfollowed, Unsupported
 from bot.core.replies import Button, Choices
 from bot.core.router import Router
 from bot.core.turn import Turn
+from handlers import privacy
 from storage.models import ChannelAccount
 
 router = Router()
@@ -95,7 +96,10 @@ def switch_language(turn: Turn, _args: str) -> None:
 
 @router.on(Followed)
 def followed(turn: Turn) -> None:
+    """Welcome, the menu, and (first time or after a policy change) the privacy notice."""
     turn.say_text("common.welcome")
+    if not privacy.has_consent(turn):
+        turn.say(privacy.notice(turn))
     turn.say(menu_choices(turn))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ def make_engine(url: str, **kwargs) -> Engine:
     SQLite: WAL (readers don't block the writer), a busy timeout, foreign keys on, and the
     parent folder created. PostgreSQL: psycopg 3 with pre-ping so a restarted server is survived.
     """
+    # Store JSON as readable UTF-8 (not \uXXXX escapes) so text in it can be searched and erased.
+    kwargs.setdefault("json_serializer", _json_dumps)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -47,6 +50,10 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def is_postgres(engine: Engine) -> bool:

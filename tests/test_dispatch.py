@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.app import build_runtime
 from bot.core.events import Address, TextReceived
-from bot.core.replies import Choices, Text
+from bot.core.replies import Card, Choices, Text
 from handlers.common import Menu
 from storage.db import session_scope
 from storage.models import ChannelAccount, DialogState, Person
@@ -37,7 +37,8 @@ def test_first_contact_creates_a_person_with_a_profile_and_an_account(runtime, e
     replies = c.follow()
     assert isinstance(replies[0], Text)
     assert "Thank you" in replies[0].text
-    assert isinstance(replies[1], Choices)
+    assert isinstance(replies[1], Card)  # the privacy notice, on first contact
+    assert isinstance(replies[-1], Choices)
     with session_scope(engine) as db:
         person = db.exec(select(Person)).one()
         account = db.exec(select(ChannelAccount)).one()

@@ -21,6 +21,8 @@ from typing import Any
 
 import anyio
 from sqlalchemy import Engine
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -48,6 +50,13 @@ def pseudonym(external_id: str) -> str:
 
 class DuplicateEvent(Exception):
     pass
+
+
+class TurnAborted(Exception):
+    """A guard refused the turn: roll it back and answer with ``replies`` only."""
+
+    def __init__(self, replies: list[Reply]):
+        self.replies = replies
 
 
 @dataclass
@@ -115,6 +124,9 @@ class Dispatcher:
         except DuplicateEvent:
             log.info("duplicate event ignored", extra={"channel": event.address.channel})
             return TurnResult(duplicate=True)
+        except TurnAborted as aborted:
+            self._record_only(event)
+            return TurnResult(replies=aborted.replies)
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, IntegrityError):
                 log.exception("integrity error in turn", extra={"user": user})
@@ -132,6 +144,14 @@ class Dispatcher:
         with session_scope(self.engine) as db:
             self._claim(db, event, now)
             person = self._identify(db, event)
+            created: list[Any] = []
+            changed: list[Any] = []
+
+            @sa_event.listens_for(db, "before_flush")
+            def _track(session, _ctx, _instances) -> None:
+                created.extend(session.new)
+                changed.extend(session.dirty)
+
             state = self._dialog_state(db, event)
             dialog = Dialog(state, now)
             turn = Turn(
@@ -144,19 +164,27 @@ class Dispatcher:
                 ward=self.ward,
                 config=self.config,
                 commands=self.router.commands,
+                created=created,
+                changed=changed,
             )
             if dialog.expired and isinstance(event, TextReceived):
                 turn.say_text("common.dialog_expired")
             self.router.route(turn)
+            db.flush()
+            for guard in self.router.guards:
+                refusal = guard(turn)
+                if refusal:
+                    raise TurnAborted(list(refusal))
             dialog.save()
-            db.add(state)
+            if not sa_inspect(state).was_deleted:  # erasing a person deletes their dialogs
+                db.add(state)
             db.flush()
             return TurnResult(
                 replies=list(turn.replies), notified=list(turn.notified), person_id=person.id
             )
 
-    def _failed(self, event: Inbound) -> TurnResult:
-        """Record the event as handled so a redelivery does not fail again, and apologise."""
+    def _record_only(self, event: Inbound) -> str:
+        """Mark the event handled (so a redelivery doesn't redo it); return the language."""
         language = self.default_language
         try:
             with session_scope(self.engine) as db:
@@ -166,7 +194,12 @@ class Dispatcher:
                     person = db.get(Person, account.person_id)
                     language = person.language if person else language
         except Exception:
-            log.warning("could not record failed event")
+            log.warning("could not record event")
+        return language
+
+    def _failed(self, event: Inbound) -> TurnResult:
+        """Record the event as handled so a redelivery does not fail again, and apologise."""
+        language = self._record_only(event)
         text = self.catalog.text("common.error", language)
         return TurnResult(replies=[Text(text=text)], failed=True)
 

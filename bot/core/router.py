@@ -41,6 +41,8 @@ class Router:
         self.events: dict[type, Handler] = {}
         self.fallback_handler: Handler | None = None
         self.bad_action_handler: Handler | None = None
+        self.guards: list[Handler] = []  # fn(turn) -> list[Reply] | None, before commit
+        self.checks: list[Handler] = []  # fn(turn) -> list[Reply] | None, before routing
 
     # ---------------------------------------------------------------- registration
     def command(self, name: str, *, keywords: str | None = None) -> Callable[[Handler], Handler]:
@@ -96,6 +98,22 @@ class Router:
         self.bad_action_handler = fn
         return fn
 
+    def before(self, fn: Handler) -> Handler:
+        """Register ``fn(turn)`` run before routing; returning replies stops the turn there
+        (what ``fn`` wrote is committed, e.g. a rate counter)."""
+        self.checks.append(fn)
+        return fn
+
+    def guard(self, fn: Handler) -> Handler:
+        """Register ``fn(turn)`` run after the handler, before commit.
+
+        Returning replies aborts the turn: everything it wrote is rolled back (the dialog keeps
+        its earlier answers) and the person gets those replies instead. Used for consent and
+        abuse limits, so every writing handler is covered without knowing about them.
+        """
+        self.guards.append(fn)
+        return fn
+
     def include(self, other: Router) -> None:
         for mine, theirs in (
             (self.commands, other.commands),
@@ -109,6 +127,8 @@ class Router:
             if clash:
                 raise ValueError(f"routes registered twice: {sorted(map(str, clash))}")
             mine.update(theirs)
+        self.guards.extend(other.guards)
+        self.checks.extend(other.checks)
         self.fallback_handler = other.fallback_handler or self.fallback_handler
         self.bad_action_handler = other.bad_action_handler or self.bad_action_handler
 
@@ -123,6 +143,11 @@ class Router:
         return None
 
     def route(self, turn: Turn) -> None:
+        for check in self.checks:
+            stop = check(turn)
+            if stop is not None:
+                turn.say(*stop)
+                return None
         event = turn.event
         if isinstance(event, CommandInvoked):
             handler = self.commands.get(event.name)

@@ -35,6 +35,8 @@ class Turn:
     ward: Ward
     config: Any = None  # bot.settings.Settings (read-only use: URLs, policy version)
     commands: dict[str, Any] = field(default_factory=dict)  # name -> handler(turn, args)
+    created: list[Any] = field(default_factory=list)  # rows this turn inserted (guards read it)
+    changed: list[Any] = field(default_factory=list)  # rows this turn updated
     replies: list[Reply] = field(default_factory=list)
     notified: list[int] = field(default_factory=list)  # outbox ids written this turn
 

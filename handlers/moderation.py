@@ -1,0 +1,193 @@
+"""Moderation: report buttons, auto-hide after N reports, staff review, item history.
+
+One report per person per item (a unique row); after ``report_threshold`` open reports the
+item is hidden for everyone but staff, its author is told, and staff get the case in the staff
+channel with buttons to keep it hidden, restore it or suspend the author.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.core.actions import action, pack
+from bot.core.replies import Button, Card, Text
+from bot.core.router import Router
+from bot.core.turn import Turn
+from storage.models import AuditLog, Idea, Initiative, Opinion, Person, Report
+
+router = Router()
+
+Entity = Literal["initiative", "idea", "opinion"]
+MODELS = {"initiative": Initiative, "idea": Idea, "opinion": Opinion}
+AUTHOR = {"initiative": "poster_id", "idea": "author_id", "opinion": "person_id"}
+
+
+@action("xr")
+class ReportItem:
+    entity: Entity
+    entity_id: int
+
+
+@action("xd")
+class Decide:
+    entity: Entity
+    entity_id: int
+    decision: Literal["keep", "restore", "suspend"]
+
+
+@action("xh")
+class ShowHistory:
+    entity: Entity
+    entity_id: int
+
+
+def report_button(turn: Turn, entity: Entity, entity_id: int) -> Button:
+    """The 「通報する」 button other modules put on cards."""
+    return Button(label=turn.t("moderation.report"), data=pack(ReportItem(entity, entity_id)))
+
+
+def _title(item) -> str:
+    text = getattr(item, "title", None) or getattr(item, "body", "")
+    return text[:30]
+
+
+@router.action(ReportItem)
+def report(turn: Turn, r: ReportItem) -> None:
+    item = turn.db.get(MODELS[r.entity], r.entity_id)
+    if item is None:
+        turn.say_text("common.not_found")
+        return
+    exists = turn.db.exec(
+        select(Report.id).where(
+            Report.entity == r.entity,
+            Report.entity_id == r.entity_id,
+            Report.person_id == turn.person.id,
+        )
+    ).first()
+    if exists is not None:
+        turn.say_text("moderation.already_reported")
+        return
+    turn.db.add(
+        Report(
+            entity=r.entity, entity_id=r.entity_id, person_id=turn.person.id, created_at=turn.now
+        )
+    )
+    turn.db.flush()
+    turn.audit("report.created", r.entity, r.entity_id)
+    open_reports = turn.db.exec(
+        select(func.count())
+        .select_from(Report)
+        .where(
+            Report.entity == r.entity, Report.entity_id == r.entity_id, Report.resolved.is_(False)
+        )
+    ).one()
+    threshold = int(getattr(turn.config, "report_threshold", 3))
+    turn.say_text("moderation.reported")
+    if open_reports >= threshold and not item.hidden:
+        item.hidden = True
+        turn.db.add(item)
+        turn.audit("moderation.auto_hidden", r.entity, r.entity_id, reports=open_reports)
+        author = turn.db.get(Person, getattr(item, AUTHOR[r.entity]))
+        if author is not None:
+            turn.notify(
+                author,
+                Text(text=turn.tr_for(author)("moderation.hidden_author", title=_title(item))),
+                dedupe_key=f"hidden:{r.entity}:{r.entity_id}:{open_reports}",
+            )
+        turn.notify_staff(
+            staff_case(turn, r.entity, r.entity_id, item, open_reports, hidden=True),
+            thread_key=f"{r.entity}:{r.entity_id}",
+        )
+
+
+def staff_case(turn: Turn, entity: str, entity_id: int, item, count: int, *, hidden: bool) -> Card:
+    t = turn.catalog.translator("ja")  # the staff channel reads Japanese
+    kind = t(f"moderation.kind_{entity}")
+    key = "moderation.staff_hidden" if hidden else "moderation.staff_report"
+    return Card(
+        title=t(key, count=count, kind=kind, title=_title(item)),
+        body=getattr(item, "description", None) or getattr(item, "body", ""),
+        buttons=(
+            Button(label=t("moderation.keep_hidden"), data=pack(Decide(entity, entity_id, "keep"))),
+            Button(
+                label=t("moderation.restore"),
+                data=pack(Decide(entity, entity_id, "restore")),
+                style="primary",
+            ),
+            Button(
+                label=t("moderation.suspend"),
+                data=pack(Decide(entity, entity_id, "suspend")),
+                style="danger",
+            ),
+            Button(label=t("moderation.history"), data=pack(ShowHistory(entity, entity_id))),
+        ),
+    )
+
+
+@router.action(Decide)
+def decide(turn: Turn, d: Decide) -> None:
+    if not turn.require_staff():
+        return
+    item = turn.db.get(MODELS[d.entity], d.entity_id)
+    if item is None:
+        turn.say_text("common.not_found")
+        return
+    author = turn.db.get(Person, getattr(item, AUTHOR[d.entity]))
+    item.hidden = d.decision != "restore"
+    turn.db.add(item)
+    for rep in turn.db.exec(
+        select(Report).where(
+            Report.entity == d.entity, Report.entity_id == d.entity_id, Report.resolved.is_(False)
+        )
+    ).all():
+        rep.resolved = True
+        turn.db.add(rep)
+    if d.decision == "suspend" and author is not None:
+        author.suspended = True
+        turn.db.add(author)
+    turn.audit(f"moderation.{d.decision}", d.entity, d.entity_id)
+    if author is not None:
+        tr = turn.tr_for(author)
+        turn.notify(
+            author,
+            Text(text=tr(f"moderation.decided_{d.decision}", title=_title(item))),
+            dedupe_key=f"decided:{d.entity}:{d.entity_id}:{turn.event.event_id}",
+        )
+    label = {
+        "keep": "moderation.keep_hidden",
+        "restore": "moderation.restore",
+        "suspend": "moderation.suspend",
+    }
+    turn.say_text("moderation.done", decision=turn.t(label[d.decision]))
+
+
+@router.action(ShowHistory)
+def history(turn: Turn, h: ShowHistory) -> None:
+    """Who changed what and when on one item (staff only)."""
+    if not turn.require_staff():
+        return
+    rows = turn.db.exec(
+        select(AuditLog, Person.display_name)
+        .join(Person, Person.id == AuditLog.person_id, isouter=True)
+        .where(AuditLog.entity == h.entity, AuditLog.entity_id == h.entity_id)
+        .order_by(AuditLog.at, AuditLog.id)
+    ).all()
+    kind = turn.t(f"moderation.kind_{h.entity}")
+    lines = [
+        turn.t(
+            "moderation.history_line",
+            when=turn.local(row.at).strftime("%Y-%m-%d %H:%M"),
+            who=name or "-",
+            action=row.action,
+        )
+        for row, name in rows
+    ] or [turn.t("moderation.history_empty")]
+    turn.say(
+        Card(
+            title=turn.t("moderation.history_title", kind=kind, id=h.entity_id),
+            body="\n".join(lines),
+        )
+    )

@@ -1,0 +1,287 @@
+"""Consent, マイデータ (see, download, delete) and the guards every writing turn passes.
+
+Consent is checked generically: a turn that would store a person's contribution (a post, a
+join, an idea, an opinion, a profile) without consent to the current notice version is rolled
+back — the dialog keeps its earlier answers — and the notice is shown instead.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.core.actions import action, pack
+from bot.core.replies import Button, Card, Choices, Reply, Text
+from bot.core.router import Router
+from bot.core.turn import Turn
+from bot.signed_links import sign
+from storage.models import (
+    Actor,
+    Idea,
+    IdeaSupport,
+    Initiative,
+    KeyValue,
+    Membership,
+    Opinion,
+    OpinionRequest,
+    Participation,
+    Person,
+    Report,
+    Rsvp,
+    Subscription,
+)
+from storage.privacy import erase_person
+
+router = Router()
+
+# Rows that record a person's own contribution: writing one needs consent.
+CONTRIBUTIONS = (
+    Initiative,
+    Participation,
+    OpinionRequest,
+    Opinion,
+    Idea,
+    IdeaSupport,
+    Membership,
+    Subscription,
+    Rsvp,
+    Report,
+)
+# Rows that count as a "post" for the hourly limit.
+POSTS = (Initiative, Idea, Opinion, OpinionRequest)
+
+
+@action("pa")
+class AcceptConsent:
+    version: str
+
+
+@action("pd")
+class DeclineConsent:
+    pass
+
+
+@action("pm")
+class MyDataAction:
+    step: str  # show | download | delete | confirm
+
+
+def version(turn: Turn) -> str:
+    return getattr(turn.config, "privacy_version", None) or "1"
+
+
+def has_consent(turn: Turn) -> bool:
+    return turn.person.is_staff or turn.person.consent_version == version(turn)
+
+
+def notice(turn: Turn) -> Card:
+    url = getattr(turn.config, "privacy_policy_url", "")
+    return Card(
+        title=turn.t("privacy.notice_title"),
+        body=turn.t("privacy.notice", url=url),
+        buttons=(
+            Button(
+                label=turn.t("privacy.accept"),
+                data=pack(AcceptConsent(version(turn))),
+                style="primary",
+            ),
+            Button(label=turn.t("privacy.decline"), data=pack(DeclineConsent())),
+        ),
+    )
+
+
+@router.action(AcceptConsent)
+def accept(turn: Turn, consent: AcceptConsent) -> None:
+    if consent.version != version(turn):  # an old notice: show the current one
+        turn.say(notice(turn))
+        return
+    turn.person.consent_version = consent.version
+    turn.person.consented_at = turn.now
+    turn.db.add(turn.person)
+    turn.audit("consent.accepted", "person", turn.person.id, version=consent.version)
+    turn.say_text("privacy.accepted")
+
+
+@router.action(DeclineConsent)
+def decline(turn: Turn, _: DeclineConsent) -> None:
+    turn.say_text("privacy.declined")
+
+
+# ------------------------------------------------------------------ guards
+
+
+def _new_of(turn: Turn, kinds: tuple[type, ...]) -> list[Any]:
+    return [obj for obj in turn.created if isinstance(obj, kinds)]
+
+
+def _profile_changed(turn: Turn) -> bool:
+    return any(isinstance(obj, Actor) for obj in turn.changed)
+
+
+@router.guard
+def consent_guard(turn: Turn) -> list[Reply] | None:
+    if has_consent(turn) or turn.person.deleted:
+        return None
+    if _new_of(turn, CONTRIBUTIONS) or _profile_changed(turn):
+        return [Text(text=turn.t("privacy.required")), notice(turn)]
+    return None
+
+
+@router.guard
+def posting_guard(turn: Turn) -> list[Reply] | None:
+    """Suspended people can't write; everyone else has an hourly post limit."""
+    new_posts = _new_of(turn, POSTS)
+    if not new_posts and not (turn.person.suspended and _new_of(turn, CONTRIBUTIONS)):
+        return None
+    if turn.person.suspended:
+        return [Text(text=turn.t("privacy.suspended"))]
+    if turn.person.is_staff:
+        return None
+    limit = int(getattr(turn.config, "posts_per_hour", 10))
+    since = turn.now - timedelta(hours=1)
+    authored = (
+        (Initiative, Initiative.poster_id),
+        (Idea, Idea.author_id),
+        (Opinion, Opinion.person_id),
+    )
+    fresh = {id(obj) for obj in new_posts}
+    recent = len(new_posts)
+    for model, author in authored:
+        rows = turn.db.exec(
+            select(model).where(author == turn.person.id, model.created_at >= since)
+        ).all()
+        recent += sum(1 for row in rows if id(row) not in fresh)
+    if recent > limit:
+        return [Text(text=turn.t("privacy.too_many_posts", limit=limit))]
+    return None
+
+
+@router.before
+def message_rate(turn: Turn) -> list[Reply] | None:
+    """At most N events an hour per resident; the first over the limit is told, then quiet."""
+    if turn.person.is_staff:
+        return None
+    limit = int(getattr(turn.config, "messages_per_hour", 120))
+    window = turn.now.strftime("%Y%m%d%H")
+    key = f"rate:{turn.person.id}:{window}"
+    row = turn.db.get(KeyValue, key)
+    if row is None:
+        row = KeyValue(key=key, value={"n": 0}, updated_at=turn.now)
+    count = int(row.value.get("n", 0)) + 1
+    row.value = {"n": count}
+    row.updated_at = turn.now
+    turn.db.add(row)
+    if count <= limit:
+        return None
+    return [Text(text=turn.t("privacy.too_many_messages"))] if count == limit + 1 else []
+
+
+# ------------------------------------------------------------------ マイデータ
+
+
+@router.command("mydata", keywords="keywords.mydata")
+def mydata(turn: Turn, _args: str = "") -> None:
+    turn.say(my_data_card(turn))
+
+
+def _count(turn: Turn, model: type, column: Any) -> int:
+    return turn.db.exec(
+        select(func.count()).select_from(model).where(column == turn.person.id)
+    ).one()
+
+
+def my_data_card(turn: Turn) -> Card:
+    p = turn.person
+    counts = turn.t(
+        "privacy.counts",
+        initiatives=_count(turn, Initiative, Initiative.poster_id),
+        participations=_count(turn, Participation, Participation.person_id),
+        ideas=_count(turn, Idea, Idea.author_id),
+        opinions=_count(turn, Opinion, Opinion.person_id),
+        rsvps=_count(turn, Rsvp, Rsvp.person_id),
+    )
+    consented = (
+        turn.local(p.consented_at).strftime("%Y-%m-%d")
+        if p.consented_at
+        else turn.t("privacy.field_none")
+    )
+    return Card(
+        title=turn.t("privacy.mydata_title"),
+        body=turn.t("privacy.mydata_body"),
+        fields=(
+            (turn.t("privacy.field_name"), p.display_name),
+            (turn.t("privacy.field_language"), p.language),
+            (turn.t("privacy.field_consent"), consented),
+            (turn.t("privacy.field_counts"), counts),
+        ),
+        buttons=(
+            Button(label=turn.t("privacy.download"), data=pack(MyDataAction("download"))),
+            Button(
+                label=turn.t("privacy.delete"), data=pack(MyDataAction("delete")), style="danger"
+            ),
+        ),
+    )
+
+
+@router.action(MyDataAction)
+def my_data_action(turn: Turn, act: MyDataAction) -> None:
+    if act.step == "download":
+        config = turn.config
+        url = sign(
+            getattr(config, "public_base_url", ""),
+            f"/mydata/{turn.person.id}.json",
+            secret=getattr(config, "secret_key", ""),
+            now=turn.now,
+        )
+        turn.say_text("privacy.download_link", url=url)
+    elif act.step == "delete":
+        turn.say(
+            Choices(
+                text=turn.t("privacy.delete_confirm"),
+                buttons=(
+                    Button(
+                        label=turn.t("privacy.delete_yes"),
+                        data=pack(MyDataAction("confirm")),
+                        style="danger",
+                    ),
+                    Button(label=turn.t("common.cancel_button"), data=pack(MyDataAction("show"))),
+                ),
+            )
+        )
+    elif act.step == "confirm":
+        placeholder = turn.t("common.deleted_user")
+        turn.audit("person.erased", "person", turn.person.id)
+        turn.dialog.clear()
+        erase_person(turn.db, turn.person, placeholder=placeholder, now=turn.now)
+        turn.say_text("privacy.deleted")
+    else:
+        turn.say(my_data_card(turn))
+
+
+def export_person(db, person: Person) -> dict[str, Any]:
+    """Everything Kyodo holds about a person, for the JSON download."""
+
+    def rows(model: type, column: Any) -> list[dict[str, Any]]:
+        return [
+            r.model_dump(mode="json", warnings=False)
+            for r in db.exec(select(model).where(column == person.id)).all()
+        ]
+
+    actor = db.get(Actor, person.actor_id) if person.actor_id else None
+    data = person.model_dump(mode="json", exclude={"calendar_token"}, warnings=False)
+    return {
+        "person": data,
+        "profile": actor.model_dump(mode="json", warnings=False) if actor else None,
+        "memberships": rows(Membership, Membership.person_id),
+        "subscriptions": rows(Subscription, Subscription.person_id),
+        "initiatives": rows(Initiative, Initiative.poster_id),
+        "participations": rows(Participation, Participation.person_id),
+        "opinions": rows(Opinion, Opinion.person_id),
+        "ideas": rows(Idea, Idea.author_id),
+        "supports": rows(IdeaSupport, IdeaSupport.person_id),
+        "rsvps": rows(Rsvp, Rsvp.person_id),
+        "reports": rows(Report, Report.person_id),
+    }

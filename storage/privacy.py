@@ -1,0 +1,88 @@
+"""Erasing a person (退会): identities removed, content anonymised, nothing left to find.
+
+Authored initiatives, ideas and opinions stay (others' work depends on them) but their author
+reads as the placeholder name. Every personal field is overwritten or deleted; queued pushes
+to the person are cancelled; other people's queued or sent notifications that quote the
+person's name are blanked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import String, cast, delete, or_, update
+from sqlmodel import Session, select
+
+from storage.models import (
+    Actor,
+    ChannelAccount,
+    DialogState,
+    KeyValue,
+    Membership,
+    OutboxMessage,
+    OutboxStatus,
+    Participation,
+    Person,
+    Rsvp,
+    Subscription,
+)
+
+
+def erase_person(db: Session, person: Person, *, placeholder: str, now: datetime) -> None:
+    names = {n for n in (person.display_name, person.real_name) if n and len(n) >= 2}
+    accounts = db.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id)).all()
+    for account in accounts:
+        db.execute(
+            delete(DialogState).where(
+                DialogState.channel == account.channel, DialogState.user_id == account.external_id
+            )
+        )
+        db.delete(account)
+    if person.actor_id is not None:
+        actor = db.get(Actor, person.actor_id)
+        if actor is not None:
+            if actor.name and len(actor.name) >= 2:
+                names.add(actor.name)
+            actor.name = placeholder
+            actor.area = None
+            actor.activity = ""
+            actor.interests = []
+            actor.strengths = []
+            actor.invite_code = None
+            db.add(actor)
+    db.execute(delete(Membership).where(Membership.person_id == person.id))
+    db.execute(delete(Subscription).where(Subscription.person_id == person.id))
+    db.execute(delete(Rsvp).where(Rsvp.person_id == person.id))
+    db.execute(delete(KeyValue).where(KeyValue.key.like(f"rate:{person.id}:%")))
+    db.execute(
+        update(Participation)
+        .where(Participation.person_id == person.id)
+        .values(status="withdrawn", message=None, updated_at=now)
+    )
+    db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.person_id == person.id,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .values(status=OutboxStatus.CANCELLED, payload=[])
+    )
+    db.execute(update(OutboxMessage).where(OutboxMessage.person_id == person.id).values(payload=[]))
+    if names:
+        quoted = or_(
+            *(cast(OutboxMessage.payload, String).contains(n, autoescape=True) for n in names)
+        )
+        db.execute(
+            update(OutboxMessage)
+            .where(quoted, OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            .values(status=OutboxStatus.CANCELLED, payload=[])
+        )
+        db.execute(update(OutboxMessage).where(quoted).values(payload=[]))
+    person.display_name = placeholder
+    person.real_name = None
+    person.consent_version = None
+    person.consented_at = None
+    person.calendar_token = uuid.uuid4().hex
+    person.deleted = True
+    db.add(person)
