@@ -46,7 +46,7 @@ def server(
     timeout: float = 30.0,
 ):
     """Run a server process until the block ends; wait until ``health`` answers 200."""
-    log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)
+    log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115  (outlives the block for post-mortems)
     proc = subprocess.Popen(
         [*pin(cpu), *args], cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=log
     )
