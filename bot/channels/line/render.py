@@ -62,6 +62,7 @@ MAX_BUBBLES = 12
 BUTTONS_PER_BUBBLE = 10  # keeps a fallback bubble short enough to scroll on a phone
 
 BODY_LIMIT = 2000  # first cap on a card's body text (shrunk further if a bubble is too big)
+CAROUSEL_BODY_LIMIT = 300  # cards side by side are summaries; "details" buttons show the rest
 FIELD_LIMIT = 400
 
 COLOR_PRIMARY = "#1F6FD1"
@@ -136,17 +137,21 @@ def _usable(button: Button) -> bool:
     return True
 
 
-def postback(label: str, data: str, *, label_limit: int = MAX_BUTTON_LABEL) -> PostbackAction:
-    """A postback that also shows the tapped label in the chat (as if the person said it)."""
+def postback(
+    label: str, data: str, *, label_limit: int = MAX_BUTTON_LABEL, said: str | None = None
+) -> PostbackAction:
+    """A postback that also shows the tapped answer in the chat (as if the person said it)."""
     shown = clip(label, label_limit)
-    return PostbackAction(label=shown, data=data, display_text=clip(label, MAX_DISPLAY_TEXT))
+    return PostbackAction(
+        label=shown, data=data, display_text=clip(said or label, MAX_DISPLAY_TEXT)
+    )
 
 
 def flex_button(button: Button, label: str | None = None) -> FlexButton:
     style = "primary" if button.style in ("primary", "danger") else "secondary"
     color = {"primary": COLOR_PRIMARY, "danger": COLOR_DANGER}.get(button.style)
     return FlexButton(
-        action=postback(label or button.label, button.data),
+        action=postback(label or button.label, button.data, said=button.label),
         style=style,
         color=color,
         height="md",
@@ -161,9 +166,9 @@ def _text(text: str, **kw: Any) -> FlexText:
 # ---------------------------------------------------------------- bubbles
 
 
-def card_bubble(card: Card) -> FlexBubble:
+def card_bubble(card: Card, body_limit: int = BODY_LIMIT) -> FlexBubble:
     """A card as a Flex bubble; long bodies are shortened until the bubble fits 30 KB."""
-    body_limit, field_limit = BODY_LIMIT, FIELD_LIMIT
+    field_limit = FIELD_LIMIT
     while True:
         bubble = _card_bubble(card, body_limit, field_limit)
         if size_of(bubble) <= MAX_BUBBLE_BYTES or body_limit <= 20:
@@ -296,19 +301,19 @@ def render_choices(choices: Choices, tr: Translate, *, last: bool) -> list[Messa
 
 
 def render_carousel(carousel: Carousel, tr: Translate) -> list[Message]:
-    bubbles = [card_bubble(c) for c in carousel.cards]
+    bubbles = [card_bubble(c, CAROUSEL_BODY_LIMIT) for c in carousel.cards]
     if carousel.more is not None and _usable(carousel.more):
         bubbles.append(button_bubble(tr("line.more_text"), [flex_button(carousel.more)]))
     return carousels(bubbles, carousel.alt_text) if bubbles else []
 
 
-def render_datetime(request: DatetimeRequest) -> list[Message]:
+def render_datetime(request: DatetimeRequest, tr: Translate) -> list[Message]:
     buttons: list[FlexButton] = []
     if len(request.data) <= MAX_DATA:
         buttons.append(
             FlexButton(
                 action=DatetimePickerAction(
-                    label=clip(request.label, MAX_BUTTON_LABEL),
+                    label=clip(request.label or tr("line.pick_datetime"), MAX_BUTTON_LABEL),
                     data=request.data,
                     mode="datetime",
                     initial=request.initial,
@@ -337,7 +342,7 @@ def render_reply(reply: Reply, tr: Translate, *, last: bool = True) -> list[Mess
     if isinstance(reply, Carousel):
         return render_carousel(reply, tr)
     if isinstance(reply, DatetimeRequest):
-        return render_datetime(reply)
+        return render_datetime(reply, tr)
     if isinstance(reply, Form):
         return render_text(tr("line.form_on_slack", title=reply.title))
     if isinstance(reply, FormErrors):
