@@ -100,7 +100,9 @@ class LineStandIn:
                 self._handle("DELETE")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -160,8 +162,10 @@ class LineStandIn:
             self.menus[menu_id] = {"richMenuId": menu_id, **record.body}
             return 200, {"richMenuId": menu_id}
         if m := re.fullmatch(r"/v2/bot/richmenu/([^/]+)/content", path):
-            if m.group(1) not in self.menus:
+            if m.group(1) not in self.menus or (method == "GET" and m.group(1) not in self.images):
                 return 404, {"message": "Not found"}
+            if method == "GET":
+                return 200, {"size": len(self.images[m.group(1)])}
             self.images[m.group(1)] = record.body if isinstance(record.body, bytes) else b""
             return 200, {}
         if m := re.fullmatch(r"/v2/bot/user/all/richmenu/([^/]+)", path):
