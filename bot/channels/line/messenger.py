@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,7 +45,6 @@ log = logging.getLogger("kyodo.line.messenger")
 
 MONTHLY_LIMIT = "monthly limit"
 QUOTA_PAUSE = timedelta(minutes=10)  # after a quota 429, don't hammer LINE from this process
-Observer = Callable[[str, int, Mapping[str, str]], None]
 
 
 def call_key(retry_key: str, index: int) -> str:
@@ -112,7 +111,6 @@ class LineMessenger:
         self.wake_outbox = wake_outbox
         self.timeout = timeout
         self.inline_retry_delays = tuple(inline_retry_delays)
-        self.observers: list[Observer] = []  # (operation, status, headers) of every API call
         self._quota_until: datetime | None = None
 
     # ------------------------------------------------------------------ Messenger
@@ -221,7 +219,6 @@ class LineMessenger:
         except ApiException as exc:
             headers = _lower(exc.headers)
             status = int(exc.status or 0)
-            self._observe(operation, status, headers)
             message = error_message(exc.body)
             result = classify(status, message) if status else DeliveryStatus.FAILED
             detail = f"{status} {message}".strip()[:300]
@@ -234,20 +231,12 @@ class LineMessenger:
             log.warning("LINE %s request invalid: %s", operation, type(exc).__name__)
             return Delivery(DeliveryStatus.FAILED, f"invalid request: {type(exc).__name__}")
         headers = _lower(getattr(response, "headers", None))
-        self._observe(operation, int(getattr(response, "status_code", 200) or 200), headers)
         return Delivery(DeliveryStatus.SENT, request_id=headers.get("x-line-request-id"))
 
     async def _after(self, delivery: Delivery) -> Delivery:
         if delivery.status is DeliveryStatus.QUOTA:
             await self._quota_reached()
         return delivery
-
-    def _observe(self, operation: str, status: int, headers: Mapping[str, str]) -> None:
-        for observer in self.observers:
-            try:
-                observer(operation, status, headers)
-            except Exception:
-                log.exception("LINE observer failed")
 
     # ------------------------------------------------------------------ quota
     def _quota_paused(self) -> bool:
