@@ -172,3 +172,9 @@ async def test_the_check_catches_a_violating_request(prism, engine, clock):
     assert delivery.status is DeliveryStatus.FAILED
     (violation,) = w.violations()
     assert "x-line-retry-key" in json.dumps(violation)
+
+
+async def test_profile_lookup_at_follow_is_valid(watched):
+    profile = await AsyncMessagingApi(watched.client).get_profile("U" + "b" * 32)
+    assert profile.display_name
+    assert [s[2] for s in watched.seen] == [200]
