@@ -8,12 +8,14 @@ import signal
 
 import typer
 
+from bot.channels.line import cli as line_cli
 from bot.logs import configure_logging
 from bot.settings import Settings
 
 app = typer.Typer(help="Kyodo: LINE + Slack front end for public-private collaboration.")
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
+app.add_typer(line_cli.app, name="line")
 
 
 def _settings() -> Settings:
