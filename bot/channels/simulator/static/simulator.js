@@ -173,7 +173,7 @@
     } else if (entry.role === "system") {
       wrap.append(el("p", { class: "line-system" }, t("followed")));
     } else {
-      if (entry.push) wrap.append(el("p", { class: "line-push" }, `🔔 ${t("notification")} ${timeOf(entry.at)}`));
+      if (entry.push) wrap.append(el("p", { class: "line-push" }, `${t("notification")} ${timeOf(entry.at)}`));
       for (const r of entry.replies) {
         const node = lineReply(who, r);
         if (node) wrap.append(node);
