@@ -45,6 +45,7 @@ def serve(
         workers=workers,
         log_config=None,
         proxy_headers=True,
+        timeout_graceful_shutdown=5,  # open simulator streams must not hold up a restart
     )
 
 

@@ -184,6 +184,7 @@ def line_settings(settings, line_api):
             "line_channel_secret": SECRET,
             "line_channel_access_token": TOKEN,
             "line_api_base_url": line_api.url,
+            "simulator": False,  # no personas: counts in these tests are LINE's alone
         }
     )
 
