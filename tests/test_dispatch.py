@@ -76,7 +76,7 @@ def test_dialog_state_expires_politely(runtime, engine, clock):
     c = Conversation(runtime, user="U-exp")
     c.say("help")
     with session_scope(engine) as db:
-        state = db.get(DialogState, ("simulator", "", "U-exp"))
+        state = DialogState(channel="simulator", conversation_id="", user_id="U-exp")
         state.flow, state.step, state.data = "demo", "demo.title", {"title": "x"}
         state.expires_at = clock.now() + timedelta(hours=1)
         db.add(state)
@@ -85,6 +85,14 @@ def test_dialog_state_expires_politely(runtime, engine, clock):
     assert "しばらく 操作がなかった" in c.text
     with session_scope(engine) as db:
         assert db.get(DialogState, ("simulator", "", "U-exp")).flow is None
+
+
+def test_turns_without_a_dialog_store_no_dialog_row(runtime, engine):
+    c = Conversation(runtime, user="U-quiet")
+    c.say("help")
+    c.say("menu")
+    with session_scope(engine) as db:
+        assert db.get(DialogState, ("simulator", "", "U-quiet")) is None
 
 
 def test_a_handler_error_rolls_back_and_apologises(runtime, engine, monkeypatch):

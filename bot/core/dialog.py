@@ -24,6 +24,7 @@ class Dialog:
             self.expired_flow = state.flow
             self._reset()
         self.data: dict[str, Any] = dict(state.data or {})
+        self._had_dialog = state.flow is not None or self.expired
         self._ttl = DEFAULT_TTL
 
     @property
@@ -59,7 +60,11 @@ class Dialog:
         self.state.data = {}
         self.state.expires_at = None
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Write the answers back; False when there is nothing to store (no dialog, none before)."""
+        if self.state.flow is None and not self._had_dialog:
+            return False
         self.state.data = dict(self.data) if self.state.flow else {}
         self.state.expires_at = self.now + self._ttl if self.state.flow else None
         self.state.updated_at = self.now
+        return True

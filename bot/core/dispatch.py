@@ -12,6 +12,7 @@ something went wrong, in their language. A database outage gets a polite "try ag
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import weakref
@@ -23,6 +24,8 @@ import anyio
 from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -64,6 +67,7 @@ class TurnResult:
     replies: list[Reply] = field(default_factory=list)
     notified: list[int] = field(default_factory=list)
     person_id: int | None = None
+    language: str | None = None
     duplicate: bool = False
     failed: bool = False
 
@@ -94,6 +98,9 @@ class Dispatcher:
         self._locks: weakref.WeakValueDictionary[tuple, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        # SQLite serialises writers anyway: more threads only add lock and GIL contention.
+        self.concurrency = 1 if not is_postgres(engine) else max(1, engine.pool.size())
+        self._limiter: anyio.CapacityLimiter | None = None
 
     # ------------------------------------------------------------------ async entry point
     async def handle(self, event: Inbound) -> TurnResult:
@@ -101,12 +108,16 @@ class Dispatcher:
         if lock is None:
             lock = asyncio.Lock()
             self._locks[event.address.key] = lock
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.concurrency)
         async with lock:
-            result = await anyio.to_thread.run_sync(self.process, event)
+            result = await anyio.to_thread.run_sync(self.process, event, limiter=self._limiter)
         if result.duplicate:
             return result
         messenger = self.messengers.get(event.address.channel)
         if messenger is not None and result.replies:
+            if result.language:  # the renderer's own words follow the person's language
+                event = dataclasses.replace(event, language=result.language)
             try:
                 await messenger.reply(event, result.replies)
             except Exception:
@@ -175,12 +186,18 @@ class Dispatcher:
                 refusal = guard(turn)
                 if refusal:
                     raise TurnAborted(list(refusal))
-            dialog.save()
-            if not sa_inspect(state).was_deleted:  # erasing a person deletes their dialogs
+            store_dialog = dialog.save()
+            status = sa_inspect(state)
+            if status.transient and store_dialog:
                 db.add(state)
+            elif status.persistent and not store_dialog:
+                db.expunge(state)  # untouched: no UPDATE
             db.flush()
             return TurnResult(
-                replies=list(turn.replies), notified=list(turn.notified), person_id=person.id
+                replies=list(turn.replies),
+                notified=list(turn.notified),
+                person_id=person.id,
+                language=person.language,
             )
 
     def _record_only(self, event: Inbound) -> str:
@@ -205,15 +222,16 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ steps
     def _claim(self, db: Session, event: Inbound, now) -> None:
-        try:
-            with db.begin_nested():
-                db.add(
-                    ProcessedEvent(
-                        channel=event.address.channel, event_id=event.event_id, received_at=now
-                    )
-                )
-        except IntegrityError as exc:
-            raise DuplicateEvent from exc
+        """Insert (channel, event id) or stop: a concurrent copy waits, then finds it taken."""
+        insert = pg_insert if is_postgres(self.engine) else sqlite_insert
+        stmt = (
+            insert(ProcessedEvent)
+            .values(channel=event.address.channel, event_id=event.event_id, received_at=now)
+            .on_conflict_do_nothing()
+            .returning(ProcessedEvent.event_id)
+        )
+        if db.connection().execute(stmt).first() is None:
+            raise DuplicateEvent
 
     def _account(self, db: Session, event: Inbound) -> ChannelAccount | None:
         return db.exec(
@@ -224,10 +242,16 @@ class Dispatcher:
         ).first()
 
     def _identify(self, db: Session, event: Inbound) -> Person:
-        account = self._account(db, event)
-        if account is not None:
-            person = db.get(Person, account.person_id)
-            assert person is not None
+        found = db.exec(
+            select(ChannelAccount, Person)
+            .join(Person, Person.id == ChannelAccount.person_id)
+            .where(
+                ChannelAccount.channel == event.address.channel,
+                ChannelAccount.external_id == event.address.user_id,
+            )
+        ).first()
+        if found is not None:
+            account, person = found
             if isinstance(event, Followed) and account.blocked:
                 account.blocked = False
                 db.add(account)
@@ -266,9 +290,8 @@ class Dispatcher:
         if is_postgres(self.engine):
             stmt = stmt.with_for_update()  # serialise one conversation across processes
         state = db.exec(stmt).first()
-        if state is None:
+        if state is None:  # added only if a dialog starts (most turns need no row)
             state = DialogState(
                 channel=a.channel, conversation_id=a.conversation_id or "", user_id=a.user_id
             )
-            db.add(state)
         return state

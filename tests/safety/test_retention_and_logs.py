@@ -22,7 +22,7 @@ def test_purge_forgets_old_event_ids_and_expired_dialogs(runtime, engine, clock)
                 channel="line", event_id="old", received_at=clock.now() - timedelta(days=31)
             )
         )
-        state = db.get(DialogState, ("simulator", "", "U-keep"))
+        state = DialogState(channel="simulator", conversation_id="", user_id="U-keep")
         state.flow, state.step, state.data = "x", "x.step", {"secret": "下書き"}
         state.expires_at = clock.now() - timedelta(minutes=1)
         db.add(state)

@@ -116,7 +116,7 @@ class LineMessenger:
     # ------------------------------------------------------------------ Messenger
     async def reply(self, event: Inbound, replies: Sequence[Reply]) -> None:
         try:
-            language = await self._language(event.address.user_id)
+            language = event.language or await self._language(event.address.user_id)
             calls = batches(render(replies, self.catalog.translator(language)))
         except Exception:
             log.exception("could not render a LINE reply")

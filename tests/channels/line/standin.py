@@ -63,6 +63,8 @@ class LineStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as LINE's API does
+
             def log_message(self, *args: Any) -> None:
                 pass
 
