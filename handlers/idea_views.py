@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -19,7 +19,15 @@ from bot.core.actions import action, pack
 from bot.core.replies import Button, Card
 from bot.i18n import Translator
 from bot.ward import Ward
-from storage.models import Idea, IdeaCall, IdeaStatus, IdeaSupport, OutboxMessage, Person
+from storage.models import (
+    Idea,
+    IdeaCall,
+    IdeaStatus,
+    IdeaSupport,
+    OutboxMessage,
+    Person,
+    Subscription,
+)
 
 DRAFT, OPEN, CLOSED = "draft", "open", "closed"
 FINAL = (IdeaStatus.ADOPTED, IdeaStatus.PARTLY, IdeaStatus.DECLINED)
@@ -220,8 +228,6 @@ def call_counts(db: Session, call_id: int) -> CallCounts:
 
 def followers(db: Session, call: IdeaCall, *, exclude: set[int] = frozenset()) -> list[Person]:
     """People who follow any of the call's categories (live, not suspended)."""
-    from storage.models import Subscription
-
     if not call.categories:
         return []
     ids = set(
@@ -433,11 +439,10 @@ def resident_idea_card(
     if idea.answer and idea.status in FINAL:
         fields.append((t("ideas.field_answer"), idea.answer))
     buttons: list[Button] = []
-    if idea.author_id == viewer_id:
-        pass
-    elif supported:
+    own = idea.author_id == viewer_id
+    if supported and not own:
         fields.append((t("ideas.field_you"), t("ideas.you_supported")))
-    elif can_support:
+    elif can_support and not own:
         buttons.append(
             Button(
                 label=t("ideas.button_support"), data=pack(SupportIdea(idea.id)), style="primary"
@@ -492,8 +497,6 @@ def summary_card(db: Session, call: IdeaCall, t: Translator) -> Card:
 
 def close_call(db: Session, call: IdeaCall, now: datetime) -> bool:
     """Mark an open call closed; False if someone (a job, another staff member) already did."""
-    from sqlalchemy import update
-
     done = db.execute(
         update(IdeaCall)
         .where(IdeaCall.id == call.id, IdeaCall.status == OPEN)

@@ -44,8 +44,10 @@ def resident(runtime, engine):
     """A resident who has talked to Kyodo, agreed to the notice if one is shown, and follows
     the given categories (the profiles module owns the follow dialog; here we write the row)."""
 
-    def make(user: str, name: str, follows: tuple[str, ...] = ()) -> Conversation:
-        c = Conversation(runtime, user=user, name=name)
+    def make(
+        user: str, name: str, follows: tuple[str, ...] = (), channel: str = "simulator"
+    ) -> Conversation:
+        c = Conversation(runtime, user=user, name=name, channel=channel)
         c.follow()
         if any(b.label == "同意する" for b in buttons_of(c.last)):
             c.tap("同意する")

@@ -15,14 +15,16 @@ from handlers.idea_views import (
     StartIdea,
     SupportIdea,
     WithdrawIdea,
+    digest_card,
 )
+from handlers.ideas import open_calls_for_digest
 from schedules.ideas_jobs import close_due_calls, remind_followers
 from schedules.jobs import REGISTRY
 from schedules.scheduler import load_job_modules
 from storage.db import session_scope
 from storage.models import Idea, IdeaCall, IdeaStatus, OutboxMessage
 from tests.conftest import count
-from tests.handlers.conftest import local_input, person_id, send_idea, texts
+from tests.handlers.conftest import call_values, local_input, person_id, send_idea, texts
 
 
 def rows(engine, **where) -> list[OutboxMessage]:
@@ -156,3 +158,16 @@ def test_staff_can_close_early_after_confirming(runtime, engine, staff, open_cal
         assert db.get(IdeaCall, call_id).status == "closed"
     assert len(rows(engine, dedupe_key=f"idea_call:{call_id}:summary")) == 1
     assert close_due_calls(runtime.job_context) == 0
+
+
+def test_the_digest_gets_open_calls_only(runtime, engine, clock, staff, open_call):
+    soon = open_call(deadline=local_input(clock.now() + timedelta(days=1)))
+    later = open_call(deadline=local_input(clock.now() + timedelta(days=9)))
+    staff.command("new_call")
+    staff.submit(staff.last[0].data, call_values(clock, title="下書き"))  # a draft stays out
+    with session_scope(engine) as db:
+        assert [c.id for c in open_calls_for_digest(db, clock.now())] == [soon, later]
+        assert [c.id for c in open_calls_for_digest(db, clock.now() + timedelta(days=2))] == [later]
+        call = db.get(IdeaCall, later)
+        card = digest_card(call, runtime.catalog.translator("en"), runtime.ward, clock.now())
+    assert [b.label for b in card.buttons] == ["Send an idea", "Everyone's ideas"]

@@ -34,14 +34,21 @@ from storage.models import (
 )
 from tests.conftest import count
 from tests.handlers.conftest import call_values, local_input, person_id, send_idea, texts
-from tests.support.conversation import texts_of
+from tests.support.conversation import Conversation, texts_of
+from tests.support.messengers import RecordingMessenger
 
 
 async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make_initiative(
-    runtime, engine, clock, messenger, staff, resident
+    runtime, engine, clock, resident
 ):
-    follower = resident("U-follower", "佐藤", follows=("bousai",))
-    other = resident("U-other", "鈴木", follows=("kosodate",))
+    """Staff on Slack, residents on LINE (recording stand-ins for both channels)."""
+    line, slack = RecordingMessenger(channel="line"), RecordingMessenger(channel="slack")
+    runtime.add_messenger(line)
+    runtime.add_messenger(slack)
+    messenger = line
+    staff = Conversation(runtime, user="U-slack-staff", channel="slack", staff=True, name="職員")
+    follower = resident("U-follower", "佐藤", follows=("bousai",), channel="line")
+    other = resident("U-other", "鈴木", follows=("kosodate",), channel="line")
 
     # -- staff open a call: one invalid field comes back as a form error, nothing is written
     form = next(r for r in staff.command("new_call") if isinstance(r, Form))
@@ -84,7 +91,7 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
     with session_scope(engine) as db:
         row = db.exec(select(OutboxMessage).where(OutboxMessage.kind == "announcement")).one()
         assert row.dedupe_key == f"idea_call:{call_id}:announce:{follower_id}"
-    roots = [p for p in messenger.staff_posts if p[0] == f"idea_call:{call_id}"]
+    roots = [p for p in slack.staff_posts if p[0] == f"idea_call:{call_id}"]
     assert roots and "アイデア募集：駅前の" in roots[0][1][0].title
 
     # -- everyone else finds it in the menu
@@ -103,7 +110,7 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
         assert mine.reason == "場所が わからない人が 多いから" and not mine.anonymous
         assert theirs.anonymous and theirs.reason is None
     await runtime.outbox.drain()
-    thread = [replies for key, replies in messenger.staff_posts if key == f"idea_call:{call_id}"]
+    thread = [replies for key, replies in slack.staff_posts if key == f"idea_call:{call_id}"]
     staff_texts = "\n".join(texts_of(r) for r in thread)
     assert "新しい アイデア #" in staff_texts
     assert "鈴木（区民には 匿名）" in staff_texts  # staff always see who
