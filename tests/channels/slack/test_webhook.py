@@ -32,8 +32,17 @@ class StaffButton:
     update: bool = False
 
 
+@action("sxd")
+class PickDay:
+    item: int
+
+
 def staff_router() -> Router:
     router = Router()
+
+    @router.action(PickDay)
+    def picked(turn: Turn, pick: PickDay) -> None:
+        turn.db.add(KeyValue(key=f"picked:{pick.item}", value=dict(turn.event.params)))
 
     @router.command("testform")
     def open_form(turn: Turn, _args: str) -> None:
@@ -314,3 +323,28 @@ def test_persistent_429_becomes_retry_with_retry_after(make_slack):
     assert delivery.detail == "ratelimited"
     assert delivery.retry_after == 0
     assert len(slack.standin.of("chat.postMessage", ok_only=False)) == 3  # 1 + 2 retries
+
+
+def test_a_datetime_picker_in_a_message_reaches_its_action_with_ward_time(make_slack, engine):
+    slack = make_slack(staff_router())
+    when = datetime(2026, 12, 3, 18, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U1", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "trigger_id": "trigger-dt-1",
+        "container": {"type": "message", "channel_id": "D1", "message_ts": "1.1"},
+        "channel": {"id": "D1"},
+        "actions": [
+            {
+                "type": "datetimepicker",
+                "action_id": "dt",
+                "block_id": "kdt|" + pack(PickDay(4)),
+                "selected_date_time": int(when.timestamp()),
+                "action_ts": "1.2",
+            }
+        ],
+    }
+    assert slack.interaction(payload).status_code == 200
+    with Session(engine) as db:
+        assert db.get(KeyValue, "picked:4").value == {"datetime": "2026-12-03T18:00"}
