@@ -42,6 +42,7 @@ class SlackHandle:
     block_ids: tuple[str, ...] = ()
     slash_help: bool = False
     in_modal: bool = False  # a button inside an open modal: a new form is pushed on top
+    ephemeral: bool = False  # a button in an ephemeral message: answer via response_url
     ack: Callable[..., Awaitable[Any]] | None = field(default=None, repr=False)
     acked: bool = False
 
@@ -131,6 +132,7 @@ def action_event(body: dict[str, Any], who: Who, tz: ZoneInfo) -> ActionInvoked 
         message_ts=container.get("message_ts") or message.get("ts"),
         view_id=(body.get("view") or {}).get("id"),
         in_modal=(body.get("view") or {}).get("type") == "modal",
+        ephemeral=bool(container.get("is_ephemeral")),
     )
     return ActionInvoked(
         data=data,

@@ -162,9 +162,10 @@ class SlackMessenger:
         user = event.address.user_id
         channel = handle.channel_id
         for message in render.messages(replies, self.tz):
-            if handle.kind == "command" and handle.response_url:
+            via_url = handle.kind == "command" or (handle.kind == "action" and handle.ephemeral)
+            if via_url and handle.response_url:
                 await AsyncWebhookClient(handle.response_url).send_dict(
-                    {"response_type": "ephemeral", **message}
+                    {"response_type": "ephemeral", "replace_original": False, **message}
                 )
             elif handle.kind in ("command", "action") and channel and not channel.startswith("D"):
                 await self.client.chat_postEphemeral(channel=channel, user=user, **message)

@@ -348,3 +348,26 @@ def test_a_datetime_picker_in_a_message_reaches_its_action_with_ward_time(make_s
     assert slack.interaction(payload).status_code == 200
     with Session(engine) as db:
         assert db.get(KeyValue, "picked:4").value == {"datetime": "2026-12-03T18:00"}
+
+
+def test_a_button_in_an_ephemeral_message_is_answered_through_its_response_url(make_slack):
+    slack = make_slack(staff_router())
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U1", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "trigger_id": "trigger-eph-1",
+        "response_url": slack.standin.response_url("eph"),
+        "container": {
+            "type": "message",
+            "channel_id": "C-not-a-member",
+            "message_ts": "1.1",
+            "is_ephemeral": True,
+        },
+        "actions": [{"type": "button", "action_id": "b0", "value": "k1:zz:1", "action_ts": "1.2"}],
+    }
+    slack.interaction(payload)
+    assert slack.standin.of("chat.postEphemeral") == []
+    (answer,) = slack.standin.of("response_url")
+    assert answer.args["response_type"] == "ephemeral"
+    assert answer.args["replace_original"] is False
