@@ -395,3 +395,18 @@ class KeyValue(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: dict[str, Any] = _json(dict)
     updated_at: datetime = _created()
+
+
+class StaffThread(SQLModel, table=True):
+    """The Slack message that roots a staff-channel thread (``thread_key`` → message ``ts``).
+
+    Follow-ups about the same initiative or idea go into this thread; a state change updates
+    the root message in place.
+    """
+
+    __tablename__ = "staff_thread"
+    thread_key: str = Field(primary_key=True, max_length=64)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()

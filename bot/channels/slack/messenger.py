@@ -1,0 +1,235 @@
+"""SlackMessenger: answers interactions, pushes DMs and keeps the staff channel's threads.
+
+- reply(): a Form opens a modal (``views.open`` with the interaction's trigger id); a view
+  submission is answered through its ``ack`` (inline errors / next view / close); slash
+  commands answer ephemerally through ``response_url``; buttons in a channel answer with
+  ``chat.postEphemeral``; DMs and App Home buttons answer in the DM; App Home publishes a view.
+- push(): ``chat.postMessage(channel=<user id>)`` (the bot's DM with that person).
+- post_staff(): the first post for a ``thread_key`` roots a thread in the staff channel (kept
+  in ``StaffThread``); later posts go in that thread; ``update=True`` edits the root in place.
+
+Never raises for Slack errors: they map to Delivery statuses (429 → RETRY with retry_after).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import anyio
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.channels.slack import render
+from bot.channels.slack.inbound import CHANNEL, SlackHandle
+from bot.core.events import Inbound
+from bot.core.ports import Delivery, DeliveryStatus
+from bot.core.replies import Form, FormErrors, Reply, Text
+from storage.models import StaffThread
+from storage.types import utcnow
+
+log = logging.getLogger("kyodo.slack")
+
+RETRYABLE = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+UNREACHABLE = frozenset(
+    {"user_not_found", "user_disabled", "cannot_dm_bot", "account_inactive", "user_not_visible"}
+)
+
+
+def retry_after(headers: Any) -> float | None:
+    if not headers:
+        return None
+    for key in headers:
+        if str(key).lower() == "retry-after":
+            value = headers[key]
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def delivery_for(exc: BaseException) -> Delivery:
+    """A Slack or network failure as a Delivery the outbox understands."""
+    if isinstance(exc, SlackApiError):
+        resp = exc.response
+        error = str(resp.get("error") or "") if hasattr(resp, "get") else ""
+        status = getattr(resp, "status_code", 0) or 0
+        if status == 429 or error == "ratelimited":
+            return Delivery(
+                DeliveryStatus.RETRY, "ratelimited", retry_after(getattr(resp, "headers", None))
+            )
+        if status >= 500 or error in RETRYABLE:
+            return Delivery(DeliveryStatus.RETRY, error or f"http {status}")
+        if error in UNREACHABLE:
+            return Delivery(DeliveryStatus.BLOCKED, error)
+        return Delivery(DeliveryStatus.FAILED, error or f"http {status}")
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError | SlackClientError):
+        return Delivery(DeliveryStatus.RETRY, type(exc).__name__)
+    return Delivery(DeliveryStatus.FAILED, type(exc).__name__)
+
+
+class SlackMessenger:
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        engine: Engine,
+        tz: ZoneInfo,
+        staff_channel_id: str | None = None,
+        close_label: Callable[[str | None], str] | None = None,
+        help_lines: Callable[[str | None], list[str]] | None = None,
+    ):
+        self.client = client
+        self.engine = engine
+        self.tz = tz
+        self.staff_channel_id = staff_channel_id
+        self.close_label = close_label or (lambda _lang: "")
+        self.help_lines = help_lines or (lambda _lang: [])
+
+    # ------------------------------------------------------------------ replies
+    async def reply(self, event: Inbound, replies: Sequence[Reply]) -> None:
+        handle = event.reply_handle
+        if not isinstance(handle, SlackHandle):
+            handle = SlackHandle(kind="message")
+        replies = list(replies)
+        if handle.slash_help:
+            lines = self.help_lines(event.language)
+            if lines:
+                replies.insert(0, Text(text="\n".join(lines)))
+        try:
+            if handle.kind == "home":
+                await self._publish_home(event, handle, replies)
+                return
+            if handle.kind == "view":
+                replies = await self._answer_view(event, handle, replies)
+            else:
+                replies = await self._open_form(event, handle, replies)
+            await self._send(event, handle, replies)
+        except Exception as exc:  # a platform error must not break the turn
+            log.warning("slack reply failed: %s", delivery_for(exc).detail)
+
+    async def _publish_home(self, event: Inbound, handle: SlackHandle, replies: list[Reply]):
+        view = render.home_view([r for r in replies if not isinstance(r, Form)], self.tz)
+        await self.client.views_publish(user_id=event.address.user_id, view=view)
+
+    async def _answer_view(
+        self, event: Inbound, handle: SlackHandle, replies: list[Reply]
+    ) -> list[Reply]:
+        """Answer a view submission through its ack: errors stay in the modal with the input."""
+        errors = next((r for r in replies if isinstance(r, FormErrors)), None)
+        form = next((r for r in replies if isinstance(r, Form)), None)
+        rest = [r for r in replies if r is not errors and r is not form]
+        if handle.acked or handle.ack is None:
+            return replies  # too late for the modal: everything goes to the DM
+        handle.acked = True
+        if errors is not None:
+            await handle.ack(**render.form_errors(errors, handle.block_ids))
+        elif form is not None:
+            view = render.modal(form, self.tz, close_label=self.close_label(event.language))
+            await handle.ack(response_action="update", view=view)
+        else:
+            await handle.ack()
+        return rest
+
+    async def _open_form(
+        self, event: Inbound, handle: SlackHandle, replies: list[Reply]
+    ) -> list[Reply]:
+        form = next((r for r in replies if isinstance(r, Form)), None)
+        if form is None or not handle.trigger_id:
+            return replies
+        view = render.modal(form, self.tz, close_label=self.close_label(event.language))
+        if handle.in_modal:
+            await self.client.views_push(trigger_id=handle.trigger_id, view=view)  # from a modal
+        else:
+            await self.client.views_open(trigger_id=handle.trigger_id, view=view)
+        return [r for r in replies if r is not form]
+
+    async def _send(self, event: Inbound, handle: SlackHandle, replies: list[Reply]) -> None:
+        user = event.address.user_id
+        channel = handle.channel_id
+        for message in render.messages(replies, self.tz):
+            via_url = handle.kind == "command" or (handle.kind == "action" and handle.ephemeral)
+            if via_url and handle.response_url:
+                await AsyncWebhookClient(handle.response_url).send_dict(
+                    {"response_type": "ephemeral", "replace_original": False, **message}
+                )
+            elif handle.kind in ("command", "action") and channel and not channel.startswith("D"):
+                await self.client.chat_postEphemeral(channel=channel, user=user, **message)
+            else:
+                await self.client.chat_postMessage(channel=channel or user, **message)
+
+    # ------------------------------------------------------------------ pushes
+    async def push(self, external_id: str, replies: Sequence[Reply], *, retry_key: str) -> Delivery:
+        """A DM to one person (Slack has no idempotency key; the outbox marks rows once)."""
+        request_id = None
+        try:
+            for message in render.messages(list(replies), self.tz):
+                resp = await self.client.chat_postMessage(channel=external_id, **message)
+                request_id = resp.get("ts")
+        except Exception as exc:
+            return delivery_for(exc)
+        return Delivery(DeliveryStatus.SENT, request_id=request_id)
+
+    # ------------------------------------------------------------------ staff channel
+    async def post_staff(
+        self, replies: Sequence[Reply], *, thread_key: str | None, update: bool
+    ) -> Delivery:
+        channel = self.staff_channel_id
+        if not channel:
+            return Delivery(DeliveryStatus.BLOCKED, "SLACK_STAFF_CHANNEL_ID is not set")
+        msgs = render.messages(list(replies), self.tz)
+        if not msgs:
+            return Delivery(DeliveryStatus.SENT, "empty")
+        try:
+            root = await anyio.to_thread.run_sync(self._root, thread_key) if thread_key else None
+            if root is not None and update:
+                await self.client.chat_update(channel=root.channel_id, ts=root.ts, **msgs[0])
+                await anyio.to_thread.run_sync(self._touch, thread_key)
+                return Delivery(DeliveryStatus.SENT, request_id=root.ts)
+            if root is None:
+                resp = await self.client.chat_postMessage(channel=channel, **msgs[0])
+                ts = resp.get("ts")
+                if thread_key and ts:
+                    await anyio.to_thread.run_sync(self._remember, thread_key, channel, ts)
+                thread_ts, msgs = ts, msgs[1:]
+            else:
+                channel, thread_ts = root.channel_id, root.ts
+            for message in msgs:
+                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
+        except Exception as exc:
+            return delivery_for(exc)
+        return Delivery(DeliveryStatus.SENT, request_id=thread_ts)
+
+    def _root(self, thread_key: str) -> StaffThread | None:
+        with Session(self.engine, expire_on_commit=False) as db:
+            return db.get(StaffThread, thread_key)
+
+    def _remember(self, thread_key: str, channel: str, ts: str) -> None:
+        try:
+            with Session(self.engine) as db:
+                db.add(StaffThread(thread_key=thread_key, channel_id=channel, ts=ts))
+                db.commit()
+        except IntegrityError:  # another process rooted it first; its thread wins
+            log.info("staff thread %s already rooted", thread_key)
+
+    def _touch(self, thread_key: str) -> None:
+        with Session(self.engine) as db:
+            row = db.get(StaffThread, thread_key)
+            if row is not None:
+                row.updated_at = utcnow()
+                db.add(row)
+                db.commit()
