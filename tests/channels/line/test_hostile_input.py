@@ -132,6 +132,8 @@ def catalog_patterns() -> list[re.Pattern]:
     for key in catalog.message_keys():
         for template in catalog.raw(key).values():
             parts = re.split(r"\{[a-z_]+\}", template)
+            if len(re.sub(r"[\W_]", "", "".join(parts))) < 2:
+                continue  # a bare fragment like "{when} {title}" would match anything
             patterns.append(re.compile(".*".join(re.escape(p) for p in parts), re.S))
     return patterns
 

@@ -194,6 +194,7 @@ def make_slack(settings, engine, clock, standin, slack_env):
                 "slack_api_base_url": env["SLACK_API_BASE_URL"],
                 "slack_staff_channel_id": env["SLACK_STAFF_CHANNEL_ID"],
                 "slack_staff_usergroup_id": env["SLACK_STAFF_USERGROUP_ID"],
+                "simulator": False,  # no personas: counts in these tests are Slack's alone
             }
         )
         app = create_app(s, engine=engine, clock=clock, run_scheduler=False, migrate=False)
