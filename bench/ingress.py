@@ -33,7 +33,12 @@ from tests.channels.line.standin import LineStandIn
 PG_URL = os.environ.get(
     "KYODO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/kyodo_bench"
 )
-MIX = [("text", "ヘルプ"), ("postback", "k1:c:help")]
+# HOOK for 「参加したい」: once handlers/initiatives.py lands, set JOIN_POSTBACK to
+# pack(JoinInitiative(<id>)) and seed that initiative in prepare_db(). Until then the menu
+# postback (the same dispatcher path, no participation row) stands in.
+JOIN_POSTBACK: str | None = None
+MENU_POSTBACK = "k1:c:help"
+MIX = [("text", "ヘルプ"), ("postback", JOIN_POSTBACK or MENU_POSTBACK)]
 
 
 def wrk(url: str, script: str, *, connections: int, seconds: float) -> dict:

@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,30 @@ class TurnResult:
     failed: bool = False
 
 
+class HourlyCounters:
+    """In-process per-hour event counters (the message rate limit) — per process, not shared.
+
+    Counting in memory saves a row read and write on every turn. With several web processes
+    each counts on its own, so the effective limit is N × the setting; a restart forgets.
+    Only the current and the previous hour are kept.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._window = ""
+        self._counts: dict[Any, int] = {}
+
+    def hit(self, key: Any, window: str) -> int:
+        with self._lock:
+            if window != self._window:
+                if window < self._window:  # an injected clock went back: count on its own
+                    return 1
+                self._window, self._counts = window, {}
+            count = self._counts.get(key, 0) + 1
+            self._counts[key] = count
+            return count
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -101,6 +126,7 @@ class Dispatcher:
         # SQLite serialises writers anyway: more threads only add lock and GIL contention.
         self.concurrency = 1 if not is_postgres(engine) else max(1, engine.pool.size())
         self._limiter: anyio.CapacityLimiter | None = None
+        self.counters = HourlyCounters()
 
     # ------------------------------------------------------------------ async entry point
     async def handle(self, event: Inbound) -> TurnResult:
@@ -177,6 +203,7 @@ class Dispatcher:
                 commands=self.router.commands,
                 created=created,
                 changed=changed,
+                counters=self.counters,
             )
             if dialog.expired and isinstance(event, TextReceived):
                 turn.say_text("common.dialog_expired")

@@ -39,6 +39,7 @@ class Turn:
     changed: list[Any] = field(default_factory=list)  # rows this turn updated
     replies: list[Reply] = field(default_factory=list)
     notified: list[int] = field(default_factory=list)  # outbox ids written this turn
+    counters: Any = None  # the dispatcher's in-process HourlyCounters (rate limits), if any
 
     # ------------------------------------------------------------------ language and time
     @property

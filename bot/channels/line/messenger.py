@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -45,6 +46,25 @@ log = logging.getLogger("kyodo.line.messenger")
 
 MONTHLY_LIMIT = "monthly limit"
 QUOTA_PAUSE = timedelta(minutes=10)  # after a quota 429, don't hammer LINE from this process
+
+
+def without_env_lookups(client: Any) -> Any:
+    """Give an SDK ``AsyncApiClient`` an aiohttp session with ``trust_env=False``.
+
+    The SDK opens its session with ``trust_env=True``, so aiohttp reads ``~/.netrc`` in the
+    default thread pool before EVERY request: a thread hop and a file read per LINE call
+    (py-spy: visible on every reply under load). A proxy still works through the SDK's
+    ``Configuration.proxy`` (webhook.py fills it from HTTPS_PROXY). Call inside the loop.
+    """
+    rest = client.rest_client
+    old = rest.pool_manager
+    limit = old.connector.limit if old.connector is not None else 100
+    rest.pool_manager = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=limit, ssl=ssl.create_default_context()),
+        trust_env=False,
+    )
+    asyncio.get_running_loop().create_task(old.close())
+    return client
 
 
 def call_key(retry_key: str, index: int) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import urllib.request
 from collections.abc import Coroutine
 from typing import Any
 
@@ -28,7 +29,7 @@ from linebot.v3.messaging import (
 from linebot.v3.webhooks import Event
 
 from bot.channels.line.inbound import to_event
-from bot.channels.line.messenger import LineMessenger
+from bot.channels.line.messenger import LineMessenger, without_env_lookups
 from bot.core.events import Followed, Inbound
 
 log = logging.getLogger("kyodo.line")
@@ -46,12 +47,12 @@ class LineChannel:
         settings = runtime.settings
         self.runtime = runtime
         self.parser = WebhookParser(settings.line_channel_secret)
-        self.client = AsyncApiClient(
-            Configuration(
-                host=settings.line_api_base_url.rstrip("/"),
-                access_token=settings.line_channel_access_token,
-            )
+        config = Configuration(
+            host=settings.line_api_base_url.rstrip("/"),
+            access_token=settings.line_channel_access_token,
         )
+        config.proxy = urllib.request.getproxies().get("https")  # the session ignores env
+        self.client = without_env_lookups(AsyncApiClient(config))
         self.api = AsyncMessagingApi(self.client)
         self.blob = AsyncMessagingApiBlob(self.client)
         self.messenger = LineMessenger(
