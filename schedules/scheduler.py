@@ -8,7 +8,9 @@ processes may run this at once and a restart loses nothing.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
+import pkgutil
 from zoneinfo import ZoneInfo
 
 import anyio
@@ -21,11 +23,14 @@ log = logging.getLogger("kyodo.scheduler")
 
 
 def load_job_modules() -> None:
-    """Import the modules that register periodic jobs."""
+    """Import the modules that register periodic jobs (``schedules/<domain>_jobs.py``)."""
     import schedules.jobs
 
+    for module in pkgutil.iter_modules(schedules.__path__):
+        if module.name.endswith("_jobs"):
+            importlib.import_module(f"schedules.{module.name}")
     try:
-        import schedules.periodic  # noqa: F401  (domain jobs: digests, deadlines, follow-ups)
+        import schedules.periodic
     except ModuleNotFoundError as exc:
         if exc.name != "schedules.periodic":
             raise
