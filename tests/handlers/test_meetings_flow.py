@@ -94,7 +94,7 @@ def test_an_organisation_admin_may_schedule_for_the_groups_initiative(runtime, e
 
 
 def test_residents_cannot_schedule_idea_meetings(runtime, engine):
-    resident, resident_id = person(runtime, "U-resident")
+    resident, _resident_id = person(runtime, "U-resident")
     resident.command("new_meeting", "idea_call:1")
     assert "できません" in resident.text
 

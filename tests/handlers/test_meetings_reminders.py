@@ -60,7 +60,7 @@ def test_changing_to_no_cancels_and_back_to_yes_plans_again(runtime, engine):
 async def test_reminders_carry_date_place_and_a_cancel_button_and_go_only_to_yes(
     runtime, engine, messenger, clock
 ):
-    _, [(a, aid), (b, bid), (c, cid)], mid = setup(runtime, engine, n=3)
+    _, [(a, aid), (b, _bid), (c, _cid)], mid = setup(runtime, engine, n=3)
     a.press(Answer(mid, "yes"))
     b.press(Answer(mid, "maybe"))
     c.press(Answer(mid, "no"))
@@ -105,7 +105,7 @@ def test_capacity_waitlist_and_promotion_with_notice(runtime, engine):
 
 
 def test_reschedule_replaces_pending_reminders_and_tells_attendees(runtime, engine, clock):
-    staff, [(a, aid), (b, bid)], mid = setup(runtime, engine)
+    staff, [(a, aid), (b, _bid)], mid = setup(runtime, engine)
     a.press(Answer(mid, "yes"))
     b.press(Answer(mid, "no"))
     old = {k for _, k in pending(engine)}
@@ -151,7 +151,7 @@ def test_resident_organiser_reschedules_with_the_picker(runtime, engine):
 async def test_cancelling_a_meeting_tells_attendees_and_sends_nothing_more(
     runtime, engine, messenger, clock
 ):
-    staff, [(a, aid), (b, bid)], mid = setup(runtime, engine)
+    staff, [(a, _aid), (b, _bid)], mid = setup(runtime, engine)
     a.press(Answer(mid, "yes"))
     b.press(Answer(mid, "maybe"))
     staff.press(ConfirmCancel(mid))
@@ -171,7 +171,7 @@ async def test_cancelling_a_meeting_tells_attendees_and_sends_nothing_more(
 async def test_rsvp_is_refused_after_the_start_and_late_reminders_expire(
     runtime, engine, messenger, clock
 ):
-    _, [(a, aid), (b, bid)], mid = setup(runtime, engine)
+    _, [(a, aid), (b, _bid)], mid = setup(runtime, engine)
     a.press(Answer(mid, "yes"))
     await runtime.outbox.drain()
     messenger.pushes.clear()
@@ -188,7 +188,7 @@ async def test_rsvp_is_refused_after_the_start_and_late_reminders_expire(
 async def test_down_across_a_due_time_the_reminder_still_goes_before_the_start(
     runtime, engine, messenger, clock
 ):
-    _, [(a, aid), _], mid = setup(runtime, engine)
+    _, [(a, _aid), _], mid = setup(runtime, engine)
     a.press(Answer(mid, "yes"))
     await runtime.outbox.drain()
     messenger.pushes.clear()
