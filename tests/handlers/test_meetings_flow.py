@@ -150,3 +150,31 @@ def test_staff_modal_creates_a_meeting_with_chosen_reminders(runtime, engine):
             "名札を おもちください",
         )
         assert m.online_url == "https://meet.example.jp/abc"
+
+
+def test_idea_meeting_invites_followers_of_the_calls_categories(runtime, engine):
+    from storage.models import IdeaCall, Subscription
+
+    staff, staff_id = person(runtime, "U-staff", staff=True)
+    _, follower = person(runtime, "U-follower")
+    _, other = person(runtime, "U-other")
+    with session_scope(engine) as db:
+        call = IdeaCall(
+            title="公園の使い方",
+            problem="p",
+            categories=["parks"],
+            deadline=MEETING + timedelta(days=30),
+            created_by=staff_id,
+        )
+        db.add(call)
+        db.add(Subscription(person_id=follower, topic="category", value="parks"))
+        db.add(Subscription(person_id=other, topic="category", value="welfare"))
+        db.flush()
+        call_id = call.id
+    staff.command("new_meeting", f"idea_call:{call_id}")
+    assert isinstance(staff.last[0], Form)
+    mid = staff_create(staff, f"idea_call:{call_id}", MEETING)
+    with Session(engine) as db:
+        assert db.get(Meeting, mid).idea_call_id == call_id
+        invited = [r.person_id for r in db.exec(select(Rsvp)).all()]
+    assert invited == [follower]
