@@ -19,7 +19,7 @@ from storage.models import (
     Participation,
     Rsvp,
 )
-from tests.support.conversation import Conversation
+from tests.support.conversation import Conversation, buttons_of
 
 
 def person_id(engine, user: str) -> int:
@@ -32,6 +32,8 @@ def person_id(engine, user: str) -> int:
 def person(runtime, user: str, **kw) -> tuple[Conversation, int]:
     c = Conversation(runtime, user=user, name=user, **kw)
     c.follow()
+    if any(b.label == "同意する" for b in buttons_of(c.last)):
+        c.tap("同意する")  # residents agree to the privacy notice, as on first use
     return c, person_id(runtime.engine, user)
 
 
