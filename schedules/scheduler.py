@@ -22,10 +22,18 @@ log = logging.getLogger("kyodo.scheduler")
 
 def load_job_modules() -> None:
     """Import the modules that register periodic jobs."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
     import schedules.jobs
 
+    folder = str(Path(schedules.jobs.__file__).parent)
+    for module in pkgutil.iter_modules([folder]):
+        if module.name.endswith("_jobs"):  # domain jobs: schedules/<domain>_jobs.py
+            importlib.import_module(f"schedules.{module.name}")
     try:
-        import schedules.periodic  # noqa: F401  (domain jobs: digests, deadlines, follow-ups)
+        import schedules.periodic
     except ModuleNotFoundError as exc:
         if exc.name != "schedules.periodic":
             raise
