@@ -34,6 +34,7 @@ from handlers import initiative_actions as a
 from handlers.common import REASK, menu_choices
 from handlers.initiative_views import (
     clean,
+    dialog_step,
     has_words,
     initiative_card,
     labels,
@@ -398,7 +399,7 @@ def _confirm(turn: Turn) -> None:
     turn.say(_draft_card(turn), Choices(text=t("initiatives.confirm"), buttons=buttons))
 
 
-@router.step("ipost.title")
+@dialog_step(router, "ipost.title")
 def answer_title(turn: Turn, text: str) -> None:
     value = clean(turn, text, TITLE_MAX)
     if value is None:
@@ -407,7 +408,7 @@ def answer_title(turn: Turn, text: str) -> None:
     _advance(turn, "title")
 
 
-@router.step("ipost.desc")
+@dialog_step(router, "ipost.desc")
 def answer_desc(turn: Turn, text: str) -> None:
     value = clean(turn, text, DESCRIPTION_MAX, multiline=True)
     if value is None:
@@ -416,7 +417,7 @@ def answer_desc(turn: Turn, text: str) -> None:
     _advance(turn, "desc")
 
 
-@router.step("ipost.capacity")
+@dialog_step(router, "ipost.capacity")
 def answer_capacity(turn: Turn, text: str) -> None:
     value = parse_number(text)
     if value is None or not 1 <= value <= CAPACITY_MAX:
@@ -432,7 +433,7 @@ def _buttons_please(turn: Turn, _text: str) -> None:
 
 
 for _step in ("category", "area", "help", "date", "end", "as", "confirm"):
-    router.step(f"ipost.{_step}")(_buttons_please)
+    dialog_step(router, f"ipost.{_step}")(_buttons_please)
 
 
 @router.action(a.PostPick)
@@ -825,7 +826,7 @@ def ask_keyword(turn: Turn) -> None:
 REASK["isearch.keyword"] = ask_keyword
 
 
-@router.step("isearch.keyword")
+@dialog_step(router, "isearch.keyword")
 def answer_keyword(turn: Turn, text: str) -> None:
     value = clean(turn, text, KEYWORD_MAX)
     if value is None:
@@ -946,7 +947,7 @@ def ask_join_message(turn: Turn) -> None:
 REASK["ijoin.message"] = ask_join_message
 
 
-@router.step("ijoin.message")
+@dialog_step(router, "ijoin.message")
 def answer_join_message(turn: Turn, text: str) -> None:
     ini = _get(turn, int(turn.dialog.data.get("initiative_id", 0)))
     if ini is None:
@@ -1110,7 +1111,7 @@ REASK["iopinion.question"] = ask_question
 REASK["iopinion.audience"] = ask_audience
 
 
-@router.step("iopinion.question")
+@dialog_step(router, "iopinion.question")
 def answer_question(turn: Turn, text: str) -> None:
     value = clean(turn, text, QUESTION_MAX, multiline=True)
     if value is None:
@@ -1119,7 +1120,7 @@ def answer_question(turn: Turn, text: str) -> None:
     ask_audience(turn)
 
 
-@router.step("iopinion.audience")
+@dialog_step(router, "iopinion.audience")
 def audience_typed(turn: Turn, text: str) -> None:
     _buttons_please(turn, text)
 
@@ -1227,7 +1228,7 @@ def ask_opinion(turn: Turn) -> None:
 REASK["iopinion.answer"] = ask_opinion
 
 
-@router.step("iopinion.answer")
+@dialog_step(router, "iopinion.answer")
 def answer_opinion(turn: Turn, text: str) -> None:
     req = turn.db.get(OpinionRequest, int(turn.dialog.data.get("request_id", 0)))
     ini = turn.db.get(Initiative, req.initiative_id) if req else None
@@ -1407,7 +1408,7 @@ for _step in RESULT_STEPS:
     REASK[f"iresult.{_step}"] = lambda turn, _s=_step: ask_result(turn, _s)
 
 
-@router.step("iresult.summary")
+@dialog_step(router, "iresult.summary")
 def answer_result_summary(turn: Turn, text: str) -> None:
     value = clean(turn, text, RESULT_MAX, multiline=True)
     if value is None:
@@ -1416,7 +1417,7 @@ def answer_result_summary(turn: Turn, text: str) -> None:
     ask_result(turn, "count")
 
 
-@router.step("iresult.count")
+@dialog_step(router, "iresult.count")
 def answer_result_count(turn: Turn, text: str) -> None:
     value = parse_number(text)
     if value is None or value > 1_000_000:
@@ -1426,7 +1427,7 @@ def answer_result_count(turn: Turn, text: str) -> None:
     ask_result(turn, "reflection")
 
 
-@router.step("iresult.reflection")
+@dialog_step(router, "iresult.reflection")
 def answer_result_reflection(turn: Turn, text: str) -> None:
     value = clean(turn, text, RESULT_MAX, multiline=True)
     if value is None:

@@ -20,7 +20,14 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers import initiative_actions as a
 from handlers.common import REASK, Menu, menu_choices
-from handlers.initiative_views import clean, initiative_card, kind_label, labels, sanitize
+from handlers.initiative_views import (
+    clean,
+    dialog_step,
+    initiative_card,
+    kind_label,
+    labels,
+    sanitize,
+)
 from storage.models import (
     Actor,
     ActorKind,
@@ -295,7 +302,7 @@ def _dialog_actor(turn: Turn) -> Actor | None:
     return actor
 
 
-@router.step("pedit.name")
+@dialog_step(router, "pedit.name")
 def answer_name(turn: Turn, text: str) -> None:
     value = clean(turn, text, NAME_MAX)
     if value is None:
@@ -310,7 +317,7 @@ def answer_name(turn: Turn, text: str) -> None:
     _saved(turn, actor, "name")
 
 
-@router.step("pedit.activity")
+@dialog_step(router, "pedit.activity")
 def answer_activity(turn: Turn, text: str) -> None:
     value = clean(turn, text, ACTIVITY_MAX, multiline=True)
     if value is None:
@@ -328,7 +335,7 @@ def _buttons_please(turn: Turn, _text: str) -> None:
 
 
 for _f in ("area", "interests", "strengths"):
-    router.step(f"pedit.{_f}")(_buttons_please)
+    dialog_step(router, f"pedit.{_f}")(_buttons_please)
 
 
 @router.action(a.ProfilePick)
@@ -399,7 +406,7 @@ def ask_org_name(turn: Turn) -> None:
 
 REASK["porg.kind"] = ask_org_kind
 REASK["porg.name"] = ask_org_name
-router.step("porg.kind")(_buttons_please)
+dialog_step(router, "porg.kind")(_buttons_please)
 
 
 @router.action(a.OrganisationKind)
@@ -418,7 +425,7 @@ def organisation_kind(turn: Turn, act: a.OrganisationKind) -> None:
     ask_org_name(turn)
 
 
-@router.step("porg.name")
+@dialog_step(router, "porg.name")
 def answer_org_name(turn: Turn, text: str) -> None:
     value = clean(turn, text, NAME_MAX)
     if value is None:
@@ -461,7 +468,7 @@ def ask_code(turn: Turn) -> None:
 REASK["pjoin.code"] = ask_code
 
 
-@router.step("pjoin.code")
+@dialog_step(router, "pjoin.code")
 def answer_code(turn: Turn, text: str) -> None:
     code = unicodedata.normalize("NFKC", sanitize(text)).upper().replace(" ", "").replace("-", "")
     actor = (
