@@ -24,12 +24,6 @@ def people(runtime):
     return People(runtime)
 
 
-@pytest.fixture
-def db(engine):
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
 def post(
     c: Conversation,
     *,
