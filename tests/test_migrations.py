@@ -9,11 +9,14 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
+from storage.search import include_object
 
 
 def test_migrated_schema_matches_the_models(engine):
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": False, "include_object": include_object}
+        )
         diff = compare_metadata(ctx, SQLModel.metadata)
     assert diff == []
 

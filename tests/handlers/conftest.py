@@ -12,6 +12,7 @@ from bot.core.replies import Form, Text
 from storage.db import session_scope
 from storage.models import ChannelAccount, IdeaCall, Subscription
 from tests.support.conversation import Conversation, buttons_of
+from tests.support.initiatives import People
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -30,6 +31,12 @@ def person_id(engine, user: str) -> int:
 
 def texts(replies) -> list[str]:
     return [r.text for r in replies if isinstance(r, Text)]
+
+
+@pytest.fixture
+def people(runtime) -> People:
+    """Make people who have followed Kyodo (residents also agree to the privacy notice)."""
+    return People(runtime)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Read-side queries shared by handlers and jobs (no channel code, no messages)."""
