@@ -188,10 +188,12 @@ async def test_the_staff_card_is_updated_with_live_counts(
     await runtime.outbox.drain()
     with session_scope(engine) as db:
         updates = db.exec(
-            select(OutboxMessage).where(
+            select(OutboxMessage)
+            .where(
                 OutboxMessage.thread_key == f"idea_call:{call_id}",
                 OutboxMessage.staff_update == True,  # noqa: E712
             )
+            .order_by(OutboxMessage.id)
         ).all()
     last = dict(updates[-1].payload[0]["fields"])
     assert last["アイデア数"] == "1" and last["賛同の数"] == "1" and last["未回答"] == "1"
