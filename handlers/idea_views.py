@@ -448,6 +448,10 @@ def resident_idea_card(
                 label=t("ideas.button_support"), data=pack(SupportIdea(idea.id)), style="primary"
             )
         )
+    if not own:
+        from handlers.moderation import ReportItem
+
+        buttons.append(Button(label=t("moderation.report"), data=pack(ReportItem("idea", idea.id))))
     return Card(
         title=short(idea.body, 40),
         body=idea.body,

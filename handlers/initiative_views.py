@@ -170,6 +170,8 @@ def initiative_card(
         buttons.append(Button(label=t("initiatives.b_detail"), data=pack(a.Show(ini.id))))
     elif q.can_manage(turn.db, ini, viewer):
         buttons.extend(manage_buttons(t, ini))
+    else:
+        buttons.append(report_button_for(t, "initiative", ini.id))
     return Card(
         title=ini.title,
         body=body,
@@ -187,7 +189,21 @@ def manage_buttons(t: Translator, ini: Initiative) -> list[Button]:
         Button(label=t("initiatives.b_participants"), data=pack(a.Participants(ini.id))),
         Button(label=t("initiatives.b_ask"), data=pack(a.OpinionAsk(ini.id))),
         Button(label=t("initiatives.b_opinions"), data=pack(a.OpinionList(ini.id))),
+        schedule_button(t, ini),
     ]
+
+
+def schedule_button(t: Translator, ini: Initiative) -> Button:
+    """「集いを設定」: the meetings module re-checks who may schedule."""
+    from handlers.meetings import ScheduleMeeting
+
+    return Button(label=t("meetings.button_schedule"), data=pack(ScheduleMeeting(ini.id)))
+
+
+def report_button_for(t: Translator, entity: str, entity_id: int) -> Button:
+    from handlers.moderation import ReportItem
+
+    return Button(label=t("moderation.report"), data=pack(ReportItem(entity, entity_id)))
 
 
 def staff_card(turn: Turn, ini: Initiative) -> Card:
@@ -219,6 +235,7 @@ def staff_card(turn: Turn, ini: Initiative) -> Card:
             Button(label=t("initiatives.b_status"), data=pack(a.StatusMenu(ini.id))),
             Button(label=t("initiatives.b_match"), data=pack(a.Match(ini.id))),
             Button(label=t("initiatives.b_participants"), data=pack(a.Participants(ini.id))),
+            schedule_button(t, ini),
         ),
         badge=status_label(t, ini.status),
     )

@@ -43,6 +43,7 @@ from handlers.initiative_views import (
     status_label,
     thread_key,
 )
+from handlers.meetings import RECORD_FOLLOWUPS
 from storage.db import is_postgres
 from storage.models import (
     Actor,
@@ -1567,3 +1568,19 @@ def invite(turn: Turn, act: a.Invite) -> None:
         thread_key=thread_key(ini),
     )
     turn.say_text("initiatives.invites_sent", name=actor.name, count=sent)
+
+
+# ---------------------------------------------------------------- after a preparation meeting
+
+
+def _status_after_meeting(turn: Turn, meeting) -> list[Button]:
+    """After the organiser records a preparation meeting, offer the initiative's status menu."""
+    if meeting.initiative_id is None:
+        return []
+    ini = turn.db.get(Initiative, meeting.initiative_id)
+    if ini is None or not q.can_manage(turn.db, ini, turn.person):
+        return []
+    return [Button(label=turn.t("initiatives.b_status"), data=pack(a.StatusMenu(ini.id)))]
+
+
+RECORD_FOLLOWUPS.append(_status_after_meeting)

@@ -1,6 +1,6 @@
 """The single routing table: commands, typed actions, forms, dialog steps and lifecycle events.
 
-Precedence for typed text: the cancel words always win; then the current dialog step; then a
+Precedence for typed text: the cancel and resume words always win; then the dialog step; then a
 command keyword; then the fallback. Buttons (actions) and menu commands interrupt a dialog
 without losing it, so a person can come back with 「つづける」.
 """
@@ -170,8 +170,8 @@ class Router:
             return handler(turn, action)
         if isinstance(event, TextReceived):
             command = self.keyword_command(turn, event.text)
-            if command == "cancel":
-                return self.commands["cancel"](turn, "")
+            if command in ("cancel", "resume"):  # always mean stop / repeat the question
+                return self.commands[command](turn, "")
             if turn.dialog.active and turn.dialog.step in self.steps:
                 return self.steps[turn.dialog.step](turn, event.text)
             if command is not None:

@@ -100,7 +100,7 @@ def test_submissions_edits_and_withdrawals_after_the_deadline_are_refused(
     early.press(WithdrawIdea(idea_id, True))
     assert "受付は 終わりました" in early.text
     late.press(BrowseIdeas(call_id))
-    assert late.last[0].cards[0].buttons == ()  # no 賛同する after the deadline
+    assert [b.label for b in late.last[0].cards[0].buttons] == ["通報する"]  # no 賛同する now
     late.press(SupportIdea(idea_id))
     assert "賛同できません" in late.text
     with session_scope(engine) as db:
