@@ -11,13 +11,13 @@ from bot.core.replies import Text
 from schedules.outbox import OutboxDispatcher
 from storage.models import OutboxMessage, OutboxStatus
 from tests.schedules.conftest import seed
-from tests.support.line_http import HttpLineMessenger
+from tests.support.line_http import StandInLineMessenger
 
 
 def dispatcher(engine, clock, standin, name=None, **kw):
     return OutboxDispatcher(
         engine=engine,
-        messengers={"line": HttpLineMessenger(standin.base_url)},
+        messengers={"line": StandInLineMessenger(standin.base_url, engine)},
         clock=clock,
         name=name,
         **kw,

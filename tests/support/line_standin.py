@@ -140,4 +140,9 @@ class LineStandin:
             for r in recipients:
                 self.accepted[r].extend(messages)
             self.calls.append((endpoint, len(recipients), 200))
-        return 200, {"sentMessages": []}, {"x-line-request-id": request_id}
+        if endpoint == "multicast":
+            return 200, {}, {"x-line-request-id": request_id}
+        sent = [
+            {"id": f"{request_id[:12]}{i}", "quoteToken": f"q{i}"} for i in range(len(messages))
+        ]
+        return 200, {"sentMessages": sent}, {"x-line-request-id": request_id}

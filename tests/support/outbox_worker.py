@@ -27,7 +27,7 @@ from bot.clock import SystemClock
 from schedules.outbox import OutboxDispatcher
 from storage.db import make_engine
 from storage.models import OutboxMessage, OutboxStatus
-from tests.support.line_http import HttpLineMessenger
+from tests.support.line_http import StandInLineMessenger
 
 
 def crash_hook():
@@ -94,7 +94,7 @@ async def main() -> int:
     if start_at:
         time.sleep(max(0.0, start_at - time.time()))
     engine = make_engine(args.database_url)
-    messenger = HttpLineMessenger(args.standin_url, after_accept=crash_hook())
+    messenger = StandInLineMessenger(args.standin_url, engine, after_accept=crash_hook())
     outbox = OutboxDispatcher(
         engine=engine,
         messengers={"line": messenger},
