@@ -9,7 +9,7 @@ drafts, and 「修正する」 simply re-opens the same row in the form. Every a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -111,22 +111,6 @@ def _flag(value: Any, default: bool) -> bool:
     return default
 
 
-def parse_local(raw: str, turn: Turn) -> datetime | None:
-    """'2026-12-10T18:00' (or with a space or slashes) in the ward's timezone → aware UTC."""
-    text = raw.strip().replace("/", "-").replace(" ", "T")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=turn.tz)
-    return value.astimezone(UTC)
-
-
-def _local_input(dt: datetime, turn: Turn) -> str:
-    return turn.local(dt).strftime("%Y-%m-%dT%H:%M")
-
-
 def _get_call(turn: Turn, call_id: int) -> IdeaCall | None:
     call = turn.db.get(IdeaCall, call_id)
     if call is None:
@@ -192,7 +176,7 @@ def call_form(turn: Turn, call: IdeaCall | None) -> Form:
             name="deadline",
             label=t("ideas.form_deadline"),
             input="datetime",
-            initial=_local_input(call.deadline, turn) if call else None,
+            initial=turn.local_input(call.deadline) if call else None,
             hint=t("ideas.form_deadline_hint"),
         ),
         FormField(
@@ -242,7 +226,7 @@ def parse_call(turn: Turn, values: dict[str, Any]) -> tuple[dict[str, Any], list
         errors.append(("categories", t("ideas.error_unknown_category")))
     clean["categories"] = categories
     raw = _str(values.get("deadline"))
-    deadline = parse_local(raw, turn) if raw else None
+    deadline = turn.parse_local(raw) if raw else None
     if not raw:
         errors.append(("deadline", t("ideas.error_required")))
     elif deadline is None:

@@ -893,16 +893,14 @@ def join(turn: Turn, act: a.Join) -> None:
         turn.say_text("initiatives.joined", title=ini.title)
     else:
         turn.say_text("initiatives.waitlisted", title=ini.title, position=waiting)
-    poster = turn.db.get(Person, ini.poster_id)
-    if poster is not None and poster.id != turn.person.id:
-        pt = turn.tr_for(poster)
-        key = "initiatives.poster_joined" if status == "joined" else "initiatives.poster_waitlisted"
-        turn.notify(
-            poster,
-            Text(text=pt(key, name=turn.person.display_name, title=ini.title, joined=joined)),
-            kind="join",
-            dedupe_key=f"initiative:{ini.id}:join:{mine.id}:{_ts(turn)}",
-        )
+    tell_poster(
+        turn,
+        ini,
+        "initiatives.poster_joined" if status == "joined" else "initiatives.poster_waitlisted",
+        kind="join",
+        dedupe_key=f"initiative:{ini.id}:join:{mine.id}:{_ts(turn)}",
+        joined=joined,
+    )
     turn.notify_staff(
         Text(
             text=turn.catalog.text(
@@ -964,21 +962,14 @@ def answer_join_message(turn: Turn, text: str) -> None:
         return
     mine.message, mine.updated_at = value, turn.now
     turn.db.add(mine)
-    poster = turn.db.get(Person, ini.poster_id)
-    if poster is not None and poster.id != turn.person.id:
-        turn.notify(
-            poster,
-            Text(
-                text=turn.tr_for(poster)(
-                    "initiatives.poster_message",
-                    name=turn.person.display_name,
-                    title=ini.title,
-                    message=value,
-                )
-            ),
-            kind="join",
-            dedupe_key=f"initiative:{ini.id}:message:{mine.id}:{_ts(turn)}",
-        )
+    tell_poster(
+        turn,
+        ini,
+        "initiatives.poster_message",
+        kind="join",
+        dedupe_key=f"initiative:{ini.id}:message:{mine.id}:{_ts(turn)}",
+        message=value,
+    )
     turn.dialog.clear()
     turn.say_text("initiatives.message_sent")
 
@@ -1004,18 +995,13 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
     turn.audit("participation.withdrawn", "initiative", ini.id)
     turn.say_text("initiatives.withdrawn", title=ini.title)
     promoted = _promote(turn, ini) if was == "joined" else None
-    poster = turn.db.get(Person, ini.poster_id)
-    if poster is not None and poster.id != turn.person.id:
-        turn.notify(
-            poster,
-            Text(
-                text=turn.tr_for(poster)(
-                    "initiatives.poster_withdrawn", name=turn.person.display_name, title=ini.title
-                )
-            ),
-            kind="join",
-            dedupe_key=f"initiative:{ini.id}:withdraw:{mine.id}:{_ts(turn)}",
-        )
+    tell_poster(
+        turn,
+        ini,
+        "initiatives.poster_withdrawn",
+        kind="join",
+        dedupe_key=f"initiative:{ini.id}:withdraw:{mine.id}:{_ts(turn)}",
+    )
     note = turn.catalog.text("initiatives.staff_withdrawn", "ja", name=turn.person.display_name)
     if promoted is not None:
         note += "\n" + turn.catalog.text(
@@ -1243,21 +1229,14 @@ def answer_opinion(turn: Turn, text: str) -> None:
     op = Opinion(request_id=req.id, person_id=turn.person.id, body=value, created_at=turn.now)
     turn.db.add(op)
     turn.db.flush()
-    poster = turn.db.get(Person, ini.poster_id)
-    if poster is not None and poster.id != turn.person.id:
-        turn.notify(
-            poster,
-            Text(
-                text=turn.tr_for(poster)(
-                    "initiatives.poster_opinion",
-                    name=turn.person.display_name,
-                    title=ini.title,
-                    body=value,
-                )
-            ),
-            kind="opinion",
-            dedupe_key=f"opinion:{op.id}:poster",
-        )
+    tell_poster(
+        turn,
+        ini,
+        "initiatives.poster_opinion",
+        kind="opinion",
+        dedupe_key=f"opinion:{op.id}:poster",
+        body=value,
+    )
     turn.notify_staff(
         Text(
             text=turn.catalog.text(
@@ -1584,3 +1563,14 @@ def _status_after_meeting(turn: Turn, meeting) -> list[Button]:
 
 
 RECORD_FOLLOWUPS.append(_status_after_meeting)
+
+
+def tell_poster(
+    turn: Turn, ini: Initiative, key: str, *, kind: str, dedupe_key: str, **params
+) -> None:
+    """Notify the initiative's poster (in their language) about what this person did."""
+    poster = turn.db.get(Person, ini.poster_id)
+    if poster is None or poster.id == turn.person.id:
+        return
+    text = turn.tr_for(poster)(key, name=turn.person.display_name, title=ini.title, **params)
+    turn.notify(poster, Text(text=text), kind=kind, dedupe_key=dedupe_key)

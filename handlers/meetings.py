@@ -14,7 +14,7 @@ records the results, e.g. initiative status buttons).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -151,24 +151,6 @@ class RecordMeeting:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def parse_local(raw: Any, turn: Turn) -> datetime | None:
-    """'2026-12-10T18:00' (picker or form, ward time) → aware UTC; None if not a date."""
-    if raw is None:
-        return None
-    text = str(raw).strip().replace("/", "-").replace(" ", "T")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=turn.tz)
-    return value.astimezone(UTC)
-
-
-def local_input(dt: datetime, turn: Turn) -> str:
-    return turn.local(dt).strftime("%Y-%m-%dT%H:%M")
 
 
 def when_text(t, tz, starts: datetime, ends: datetime | None) -> str:
@@ -456,7 +438,7 @@ def schedule_for_call(turn: Turn, act: ScheduleCallMeeting) -> None:
 
 
 def ask_start(turn: Turn) -> None:
-    minimum = local_input(turn.now, turn)
+    minimum = turn.local_input(turn.now)
     turn.say(
         DatetimeRequest(
             text=turn.t("meetings.ask_start"),
@@ -475,8 +457,8 @@ def ask_end(turn: Turn) -> None:
             text=turn.t("meetings.ask_end"),
             label=turn.t("meetings.button_pick"),
             data=pack(PickEnd()),
-            initial=turn.dialog.data.get("end_local") or local_input(start + ONE_HOUR, turn),
-            minimum=local_input(start, turn),
+            initial=turn.dialog.data.get("end_local") or turn.local_input(start + ONE_HOUR),
+            minimum=turn.local_input(start),
         )
     )
 
@@ -564,7 +546,7 @@ def show_confirm(turn: Turn) -> None:
 
 
 def take_start(turn: Turn, raw: Any) -> None:
-    when = parse_local(raw, turn)
+    when = turn.parse_local(raw)
     if when is None:
         turn.say_text("meetings.error_datetime")
         return ask_start(turn)
@@ -572,13 +554,13 @@ def take_start(turn: Turn, raw: Any) -> None:
         turn.say_text("meetings.error_past")
         return ask_start(turn)
     turn.dialog.data["start"] = when.isoformat()
-    turn.dialog.data["start_local"] = local_input(when, turn)
+    turn.dialog.data["start_local"] = turn.local_input(when)
     turn.dialog.goto(f"{turn.dialog.flow}.end")
     ask_end(turn)
 
 
 def take_end(turn: Turn, raw: Any) -> None:
-    when = parse_local(raw, turn)
+    when = turn.parse_local(raw)
     start = datetime.fromisoformat(turn.dialog.data["start"])
     if when is None:
         turn.say_text("meetings.error_datetime")
@@ -587,7 +569,7 @@ def take_end(turn: Turn, raw: Any) -> None:
         turn.say_text("meetings.error_end_before_start")
         return ask_end(turn)
     turn.dialog.data["end"] = when.isoformat()
-    turn.dialog.data["end_local"] = local_input(when, turn)
+    turn.dialog.data["end_local"] = turn.local_input(when)
     if turn.dialog.flow == MOVE:
         return apply_move(turn)
     turn.dialog.goto("meeting.place")
@@ -748,13 +730,13 @@ def meeting_form(turn: Turn, target: str, meeting: Meeting | None = None) -> For
                     name="starts_at",
                     label=t("meetings.field_start"),
                     input="datetime",
-                    initial=local_input(meeting.starts_at, turn),
+                    initial=turn.local_input(meeting.starts_at),
                 ),
                 FormField(
                     name="ends_at",
                     label=t("meetings.field_end"),
                     input="datetime",
-                    initial=local_input(meeting.ends_at or meeting.starts_at, turn),
+                    initial=turn.local_input(meeting.ends_at or meeting.starts_at),
                 ),
             ),
             submit_label=t("meetings.button_save"),
@@ -822,8 +804,8 @@ def submitted(turn: Turn, act: MeetingForm, values: dict[str, Any]) -> None:
     if not allowed or (kind == "meeting" and meeting is None):
         return turn.say_text("common.not_allowed")
     errors: list[tuple[str, str]] = []
-    start = parse_local(values.get("starts_at"), turn)
-    end = parse_local(values.get("ends_at"), turn)
+    start = turn.parse_local(values.get("starts_at"))
+    end = turn.parse_local(values.get("ends_at"))
     if start is None:
         errors.append(("starts_at", t("meetings.error_datetime")))
     elif start <= turn.now:

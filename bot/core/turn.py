@@ -9,7 +9,7 @@ after the commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,24 @@ class Turn:
 
     def local(self, when: datetime) -> datetime:
         return when.astimezone(self.tz)
+
+    def parse_local(self, raw: Any) -> datetime | None:
+        """'2026-12-10T18:00' from a picker or form (ward time; a space or slashes too) →
+        aware UTC; None if it isn't a date and time."""
+        if raw is None:
+            return None
+        text = str(raw).strip().replace("/", "-").replace(" ", "T")
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.tz)
+        return value.astimezone(UTC)
+
+    def local_input(self, when: datetime) -> str:
+        """The picker/form value for ``when``: 'YYYY-MM-DDTHH:MM' in ward time."""
+        return self.local(when).strftime("%Y-%m-%dT%H:%M")
 
     # ------------------------------------------------------------------ acting
     def say(self, *replies: Reply) -> None:
