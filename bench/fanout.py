@@ -34,15 +34,15 @@ from bench.reminders import (
     warm_up,
 )
 from storage.db import make_engine
-from storage.models import Meeting
+from storage.models import Meeting, Rsvp
 
 
-def make_meeting(engine, organiser: int) -> int:
+def make_meeting(engine, organiser: int, starts_at: datetime) -> int:
     with Session(engine) as db:
         result = db.execute(
             insert(Meeting).values(
                 title="公園の そうじ",
-                starts_at=datetime.now(UTC) + timedelta(days=1),
+                starts_at=starts_at,
                 created_by=organiser,
                 reminders=[{"kind": "day_before"}],
                 created_at=datetime.now(UTC),
@@ -53,20 +53,43 @@ def make_meeting(engine, organiser: int) -> int:
         return result.inserted_primary_key[0]
 
 
+def rsvp_yes(engine, meeting: int, person_ids: list[int]) -> None:
+    now = datetime.now(UTC)
+    with Session(engine) as db:
+        rows = [
+            {
+                "meeting_id": meeting,
+                "person_id": p,
+                "answer": "yes",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for p in person_ids
+        ]
+        for start in range(0, len(rows), 2000):
+            db.execute(insert(Rsvp), rows[start : start + 2000])
+        db.commit()
+
+
 def run(kind: str, attendees: int, latency: float, timeout: float) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="kyodo-bench-fan-"))
     db_url = prepare_db(kind, tmp, name="kyodo_bench_fan")
     engine = make_engine(db_url)
     emulator = LineEmulator(latency=latency).start()
     people = make_people(engine, attendees + 1)
-    meeting = make_meeting(engine, people[0][0])
+    starts_at = datetime.now(UTC) + timedelta(days=1)
+    meeting = make_meeting(engine, people[0][0], starts_at)
     proc = start_worker(db_url, emulator)
     try:
         warm_up(engine, emulator, people[-1:])
         emulator.reset()
         group = people[:attendees]
         due = datetime.now(UTC) + timedelta(seconds=2)
-        add_rows(engine, reminder_rows(group, [due] * attendees, meeting_id=meeting))
+        rsvp_yes(engine, meeting, [p for p, _u in group])  # reminders go only to 参加
+        rows = reminder_rows(group, [due] * attendees, meeting_id=meeting)
+        for row in rows:
+            row["expires_at"] = starts_at  # as planned: a reminder never outlives the start
+        add_rows(engine, rows)
         complete = wait_for(emulator, [u for _p, u in group], timeout + 2)
         stopped = time.time()
     finally:

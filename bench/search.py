@@ -35,6 +35,7 @@ from storage.models import Actor, ActorKind, Initiative, InitiativeStatus
 # (module, function) looked up in this order; called as fn(db, keyword=..., category=...,
 # area=..., limit=..., offset=...) with only the parameters it accepts.
 CANDIDATES = [
+    ("storage.queries.initiatives", "browse"),
     ("storage.queries.initiatives", "search"),
     ("handlers.initiatives", "search"),
     ("handlers.initiatives", "search_initiatives"),
@@ -178,8 +179,9 @@ def measure(engine, fn, kwargs_list: list[dict]) -> tuple[list[float], int]:
     with Session(engine) as db:
         for kwargs in kwargs_list:
             started = time.perf_counter()
-            rows = list(fn(db, **kwargs))
+            result = fn(db, **kwargs)
             times.append((time.perf_counter() - started) * 1000)
+            rows = result[0] if isinstance(result, tuple) else list(result)  # (page, has_more)
             found += len(rows)
             db.expunge_all()
     return times, found
