@@ -1,13 +1,20 @@
 """Benchmark 1 (and 5): LINE webhook ingress against a bare FastAPI baseline, same run.
 
-    python -m bench.ingress [--db sqlite|postgres|both] [--seconds 5]
+    python -m bench.ingress [--db sqlite|postgres|both] [--seconds 5] [--repeat 3]
 
 One uvicorn worker pinned to core 0, wrk pinned to core 1, loopback only. Bodies are correctly
-signed and unique (dedupe can't skip work): a text command and a menu postback from 1,000
-users. Modes: c1 (one connection, sequential), half (10 connections with think time set to
-~50 % of Kyodo's measured capacity, applied to both servers) and c64 (saturation). Reports
-capacity ratio, p50/p99 at c1 and at half load, errors, events fully processed per second
-(webhooks are acknowledged before processing) and the peak RSS of the Kyodo process.
+signed and unique (dedupe can't skip work): a text command and a 「参加したい」 postback for
+an open initiative of the demo ward, from 1,000 users. Modes: c1 (one connection,
+sequential), half (10 connections with think time set to ~50 % of Kyodo's measured capacity,
+applied to both servers) and c64 (saturation).
+
+The web process runs as a large ward would deploy it (``KYODO_PROCESS_EVENTS=false``): it
+verifies, stores each event durably in the inbox and answers 200; ``kyodo worker`` processes
+handle the events. So ingress capacity = webhooks answered 200 per second, and the run checks
+that every one of them is in the inbox (nothing acknowledged and lost). Processing is then
+measured on its own: one ``kyodo worker`` pinned to core 0 draining the backlog (events fully
+handled per second, replies sent to a local LINE stand-in). Each repetition measures the bare
+baseline and Kyodo back to back; the summary gives the median (and range) of each ratio.
 Targets (issue 9): capacity ≥ 0.40 × bare on SQLite, ≥ 0.25 on PostgreSQL; p99 at half
 load ≤ 5 × bare's; no errors.
 """
@@ -26,19 +33,17 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.harness import PYTHON, free_port, pin, server, table, uvicorn_args, write
+from bench.harness import PYTHON, free_port, median, pin, server, table, uvicorn_args, write
 from bench.line_bodies import SECRET, bodies, lua_script
+from bot.core.actions import pack
+from handlers.initiative_actions import Join
 from tests.channels.line.standin import LineStandIn
 
 PG_URL = os.environ.get(
     "KYODO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/kyodo_bench"
 )
-# HOOK for 「参加したい」: once handlers/initiatives.py lands, set JOIN_POSTBACK to
-# pack(JoinInitiative(<id>)) and seed that initiative in prepare_db(). Until then the menu
-# postback (the same dispatcher path, no participation row) stands in.
-JOIN_POSTBACK: str | None = None
-MENU_POSTBACK = "k1:c:help"
-MIX = [("text", "ヘルプ"), ("postback", JOIN_POSTBACK or MENU_POSTBACK)]
+MIX = [("text", "ヘルプ"), ("postback", "k1:c:help")]  # run() puts the join postback in [1]
+DRAIN_WINDOW = 15.0  # seconds of worker processing measured (the rest of the backlog is dropped)
 
 
 def wrk(url: str, script: str, *, connections: int, seconds: float) -> dict:
@@ -93,28 +98,106 @@ def prepare_db(kind: str, tmp: Path) -> str:
     return PG_URL
 
 
-def processed(url: str) -> int:
+def scalar(url: str, sql: str) -> int:
     engine = create_engine(url)
-    with engine.connect() as conn:
-        n = conn.execute(text("SELECT count(*) FROM processed_event")).scalar_one()
+    with engine.begin() as conn:
+        n = conn.execute(text(sql)).scalar_one()
     engine.dispose()
     return n
 
 
-def wait_drained(url: str, timeout: float = 120) -> int:
-    last, stable_since = -1, time.monotonic()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        n = processed(url)
-        if n != last:
-            last, stable_since = n, time.monotonic()
-        elif time.monotonic() - stable_since > 1.0:
-            return n
-        time.sleep(0.2)
-    return last
+def execute(url: str, sql: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
 
 
-def run(kind: str, seconds: float) -> dict:
+def measure_worker(url: str, env: dict[str, str], window: float) -> float:
+    """Start one ``kyodo worker`` on core 0 and return events fully handled per second."""
+    log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log", delete=False)  # noqa: SIM115
+    before = scalar(url, "SELECT count(*) FROM processed_event")
+    proc = subprocess.Popen(
+        [*pin(0), PYTHON, "-m", "bot.cli", "worker"],
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        # the first handled event marks the start (imports and connections are not counted)
+        deadline = time.monotonic() + 60
+        while scalar(url, "SELECT count(*) FROM processed_event") == before:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"worker handled nothing; see {log.name}")
+            time.sleep(0.05)
+        start_n, started = scalar(url, "SELECT count(*) FROM processed_event"), time.monotonic()
+        time.sleep(window)
+        end_n, ended = scalar(url, "SELECT count(*) FROM processed_event"), time.monotonic()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return (end_n - start_n) / (ended - started)
+
+
+def run_once(kind: str, seconds: float, db_url: str, env: dict, think: int | None) -> dict:
+    """One repetition: bare c1/c64, Kyodo c1/c64/half, bare half, then worker processing."""
+    results: dict[str, dict] = {"bare": {}, "kyodo": {}}
+    bare_port, app_port = free_port(), free_port()
+    expected = int(12000 * seconds) + 5000
+    bare_health = f"http://127.0.0.1:{bare_port}/docs"
+    with server(uvicorn_args("bench.bare_app:app", bare_port), health=bare_health):
+        url = f"http://127.0.0.1:{bare_port}/bare"
+        results["bare"]["c1"] = wrk(
+            url, lua_script(bodies(20000, MIX), "/bare"), connections=1, seconds=seconds
+        )
+        results["bare"]["c64"] = wrk(
+            url, lua_script(bodies(20000, MIX), "/bare"), connections=64, seconds=seconds
+        )
+    peak = [0]
+    stop = threading.Event()
+    execute(db_url, "DELETE FROM inbox_event")
+    web_env = {**env, "KYODO_PROCESS_EVENTS": "false", "KYODO_RUN_SCHEDULER": "false"}
+    with server(
+        uvicorn_args("bot.app:create_app", app_port, factory=True),
+        env=web_env,
+        health=f"http://127.0.0.1:{app_port}/healthz",
+    ) as proc:
+        threading.Thread(target=rss_sampler, args=(proc.pid, stop, peak), daemon=True).start()
+        url = f"http://127.0.0.1:{app_port}/line/webhook"
+        app = results["kyodo"]
+        app["c1"] = wrk(
+            url, lua_script(bodies(20000, MIX), "/line/webhook"), connections=1, seconds=seconds
+        )
+        app["c64"] = wrk(
+            url, lua_script(bodies(expected, MIX), "/line/webhook"), connections=64, seconds=seconds
+        )
+        if think is None:
+            think = max(1, int(10 / (app["c64"]["rps"] / 2) * 1000))  # 10 conns, ms apart
+        app["half"] = wrk(
+            url,
+            lua_script(bodies(20000, MIX), "/line/webhook", think_ms=think),
+            connections=10,
+            seconds=seconds,
+        )
+    stop.set()
+    answered = sum(app[m]["requests"] - app[m]["errors"] for m in ("c1", "c64", "half"))
+    app["stored"] = scalar(db_url, "SELECT count(*) FROM inbox_event")
+    app["answered"] = answered
+    with server(uvicorn_args("bench.bare_app:app", bare_port), health=bare_health):
+        results["bare"]["half"] = wrk(
+            f"http://127.0.0.1:{bare_port}/bare",
+            lua_script(bodies(20000, MIX), "/bare", think_ms=think),
+            connections=10,
+            seconds=seconds,
+        )
+    app["worker_processed_per_s"] = measure_worker(db_url, env, DRAIN_WINDOW)
+    execute(db_url, "DELETE FROM inbox_event")
+    app["peak_rss_mb"] = peak[0] / 1024
+    app["think_ms"] = think
+    return results
+
+
+def run(kind: str, seconds: float, repeat: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="kyodo-bench-"))
     db_url = prepare_db(kind, tmp)
     standin = LineStandIn().start()
@@ -128,114 +211,84 @@ def run(kind: str, seconds: float) -> dict:
         "KYODO_LOG_LEVEL": "WARNING",
         "KYODO_MESSAGES_PER_HOUR": "1000000",
     }
-    subprocess.run(
-        [PYTHON, "-m", "bot.cli", "db", "upgrade"],
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-    )
-    results: dict[str, dict] = {"bare": {}, "kyodo": {}}
-    bare_port, app_port = free_port(), free_port()
-    expected = int(9000 * seconds) + 5000
-    with server(
-        uvicorn_args("bench.bare_app:app", bare_port), health=f"http://127.0.0.1:{bare_port}/docs"
-    ):
-        url = f"http://127.0.0.1:{bare_port}/bare"
-        results["bare"]["c1"] = wrk(
-            url, lua_script(bodies(20000, MIX), "/bare"), connections=1, seconds=seconds
+    for command in (["db", "upgrade"], ["demo-data"]):
+        subprocess.run(
+            [PYTHON, "-m", "bot.cli", *command],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
         )
-        results["bare"]["c64"] = wrk(
-            url, lua_script(bodies(20000, MIX), "/bare"), connections=64, seconds=seconds
-        )
-    peak = [0]
-    stop = threading.Event()
-    with server(
-        uvicorn_args("bot.app:create_app", app_port, factory=True),
-        env=env,
-        health=f"http://127.0.0.1:{app_port}/healthz",
-    ) as proc:
-        threading.Thread(target=rss_sampler, args=(proc.pid, stop, peak), daemon=True).start()
-        url = f"http://127.0.0.1:{app_port}/line/webhook"
-        results["kyodo"]["c1"] = wrk(
-            url, lua_script(bodies(20000, MIX), "/line/webhook"), connections=1, seconds=seconds
-        )
-        wait_drained(db_url)
-        before = processed(db_url)
-        started = time.monotonic()
-        results["kyodo"]["c64"] = wrk(
-            url, lua_script(bodies(expected, MIX), "/line/webhook"), connections=64, seconds=seconds
-        )
-        after = wait_drained(db_url)
-        results["kyodo"]["processed_per_s"] = (after - before) / (time.monotonic() - started - 1.0)
-        capacity = min(results["kyodo"]["c64"]["rps"], results["kyodo"]["processed_per_s"])
-        half_rate = capacity / 2
-        think = max(1, int(10 / half_rate * 1000))  # 10 connections, ms between requests
-        results["kyodo"]["half"] = wrk(
-            url,
-            lua_script(bodies(20000, MIX), "/line/webhook", think_ms=think),
-            connections=10,
-            seconds=seconds,
-        )
-        wait_drained(db_url)
-    stop.set()
-    with server(
-        uvicorn_args("bench.bare_app:app", bare_port), health=f"http://127.0.0.1:{bare_port}/docs"
-    ):
-        url = f"http://127.0.0.1:{bare_port}/bare"
-        results["bare"]["half"] = wrk(
-            url,
-            lua_script(bodies(20000, MIX), "/bare", think_ms=think),
-            connections=10,
-            seconds=seconds,
-        )
+    initiative = scalar(db_url, "SELECT min(id) FROM initiative WHERE status = 'recruiting'")
+    MIX[1] = ("postback", pack(Join(initiative)))
+    reps = []
+    think = None
+    for _ in range(repeat):
+        reps.append(run_once(kind, seconds, db_url, env, think))
+        think = reps[0]["kyodo"]["think_ms"]  # the same half load in every repetition
     standin.stop()
-    bare, app = results["bare"], results["kyodo"]
+
+    def ratio(fn) -> list[float]:
+        return [fn(r["bare"], r["kyodo"]) for r in reps]
+
+    capacity = ratio(lambda b, k: k["c64"]["rps"] / b["c64"]["rps"])
+    c1 = ratio(lambda b, k: k["c1"]["p50_ms"] / b["c1"]["p50_ms"])
+    p99 = ratio(lambda b, k: k["half"]["p99_ms"] / b["half"]["p99_ms"])
     summary = {
         "db": kind,
-        "bare_rps": bare["c64"]["rps"],
-        "kyodo_http_rps": app["c64"]["rps"],
-        "kyodo_processed_rps": app["processed_per_s"],
-        "capacity_ratio": capacity / bare["c64"]["rps"],
-        "c1_p50_ratio": app["c1"]["p50_ms"] / bare["c1"]["p50_ms"],
-        "half_load_rps": app["half"]["rps"],
-        "half_p99_ms": app["half"]["p99_ms"],
-        "bare_half_p99_ms": bare["half"]["p99_ms"],
-        "half_p99_ratio": app["half"]["p99_ms"] / bare["half"]["p99_ms"],
-        "errors": sum(
-            r["errors"]
-            for r in (*bare.values(), *(v for k, v in app.items() if isinstance(v, dict)))
-        ),
-        "peak_rss_mb": peak[0] / 1024,
+        "reps": repeat,
+        "bare_rps": median([r["bare"]["c64"]["rps"] for r in reps]),
+        "kyodo_rps": median([r["kyodo"]["c64"]["rps"] for r in reps]),
+        "capacity_ratio": median(capacity),
+        "capacity_range": f"{min(capacity):.2f}–{max(capacity):.2f}",
         "target_capacity": 0.40 if kind == "sqlite" else 0.25,
+        "c1_p50_ratio": median(c1),
+        "half_load_rps": median([r["kyodo"]["half"]["rps"] for r in reps]),
+        "half_p99_ms": median([r["kyodo"]["half"]["p99_ms"] for r in reps]),
+        "bare_half_p99_ms": median([r["bare"]["half"]["p99_ms"] for r in reps]),
+        "half_p99_ratio": median(p99),
+        "errors": sum(
+            m["errors"]
+            for r in reps
+            for side in r.values()
+            for m in side.values()
+            if isinstance(m, dict)
+        ),
+        "lost": sum(r["kyodo"]["answered"] - r["kyodo"]["stored"] for r in reps),
+        "worker_events_per_s": median([r["kyodo"]["worker_processed_per_s"] for r in reps]),
+        "peak_rss_mb": max(r["kyodo"]["peak_rss_mb"] for r in reps),
     }
     summary["capacity_ok"] = summary["capacity_ratio"] >= summary["target_capacity"]
     summary["p99_ok"] = summary["half_p99_ratio"] <= 5
-    return {"summary": summary, "raw": results}
+    return {"summary": summary, "raw": reps}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    runs = [run(kind, args.seconds) for kind in kinds]
+    runs = [run(kind, args.seconds, args.repeat) for kind in kinds]
     rows = [r["summary"] for r in runs]
     print(
         table(
             rows,
             [
                 "db",
+                "reps",
                 "bare_rps",
-                "kyodo_http_rps",
-                "kyodo_processed_rps",
+                "kyodo_rps",
                 "capacity_ratio",
+                "capacity_range",
                 "target_capacity",
                 "c1_p50_ratio",
                 "half_p99_ms",
                 "bare_half_p99_ms",
                 "half_p99_ratio",
                 "errors",
+                "lost",
+                "worker_events_per_s",
                 "peak_rss_mb",
             ],
         )

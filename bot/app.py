@@ -21,6 +21,7 @@ from bot import web
 from bot.channels import line, simulator, slack
 from bot.clock import Clock, OffsetClock
 from bot.core.dispatch import Dispatcher
+from bot.core.inbox import Inbox
 from bot.core.ports import Messenger
 from bot.http import BodyLimitMiddleware
 from bot.i18n import default_catalog
@@ -28,7 +29,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ward import load_ward
 from handlers import build_router
-from schedules.outbox import OutboxDispatcher
+from schedules.outbox import OutboxDispatcher, worker_name
 from schedules.scheduler import Scheduler
 from storage.db import make_engine, ping
 from storage.migrate import upgrade
@@ -63,6 +64,7 @@ def build_runtime(
     )
     outbox = OutboxDispatcher(engine=engine, messengers=shared, clock=clock)
     dispatcher.on_outbox.append(outbox.wake)
+    inbox = Inbox(engine=engine, handle=dispatcher.handle, clock=clock, name=worker_name())
     return Runtime(
         settings=settings,
         engine=engine,
@@ -71,6 +73,7 @@ def build_runtime(
         ward=ward,
         dispatcher=dispatcher,
         outbox=outbox,
+        inbox=inbox,
         messengers=shared,
     )
 
@@ -104,6 +107,8 @@ def create_app(
             scheduler = Scheduler(runtime.job_context, runtime.outbox, settings.timezone)
             scheduler.start()
         runtime.extras["scheduler"] = scheduler
+        if settings.process_events:
+            runtime.inbox.start()
         if settings.is_production:
             # Everything loaded at start-up lives as long as the process: move it out of the
             # cyclic GC's reach. Without this a full collection walks the whole heap of
@@ -113,6 +118,7 @@ def create_app(
         try:
             yield
         finally:
+            await runtime.inbox.stop()
             if scheduler is not None:
                 await scheduler.stop()
             for channel in reversed(CHANNELS):

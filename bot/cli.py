@@ -51,7 +51,7 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run only scheduled delivery (outbox dispatcher and periodic jobs), for scaled setups."""
+    """Handle webhook events from the inbox and deliver scheduled messages (scaled setups)."""
     settings = _settings()
     settings.check()
     asyncio.run(_worker(settings))
@@ -67,12 +67,14 @@ async def _worker(settings: Settings) -> None:
         await channel.start(runtime)
     scheduler = Scheduler(runtime.job_context, runtime.outbox, settings.timezone)
     scheduler.start()
+    runtime.inbox.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     logging.getLogger("kyodo.worker").info("worker running")
     await stop.wait()
+    await runtime.inbox.stop()
     await scheduler.stop()
     for channel in (slack, line):
         await channel.stop(runtime)

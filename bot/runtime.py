@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.core.dispatch import Dispatcher
+from bot.core.inbox import Inbox
 from bot.core.ports import Messenger
 from bot.i18n import Catalog
 from bot.settings import Settings
@@ -26,6 +27,7 @@ class Runtime:
     ward: Ward
     dispatcher: Dispatcher
     outbox: OutboxDispatcher
+    inbox: Inbox
     messengers: dict[str, Messenger] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)  # channel clients (LINE api, Bolt app)
 

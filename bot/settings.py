@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     privacy_policy_url: str = Field("https://example.jp/kyodo/privacy", alias="KYODO_PRIVACY_URL")
     public_base_url: str = Field("http://127.0.0.1:8000", alias="KYODO_PUBLIC_URL")
     run_scheduler: bool = Field(True, alias="KYODO_RUN_SCHEDULER")
+    process_events: bool = Field(True, alias="KYODO_PROCESS_EVENTS")
     log_level: str = Field("INFO", alias="KYODO_LOG_LEVEL")
     secret_key: str = Field("dev-only-secret-change-me", alias="KYODO_SECRET_KEY")
     privacy_version: str = Field("2026-11", alias="KYODO_PRIVACY_VERSION")

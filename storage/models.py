@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -344,6 +344,32 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )
+
+
+class InboxEvent(SQLModel, table=True):
+    """A verified webhook event waiting to be handled: the durable inbox at ingress.
+
+    The webhook stores the event and answers 200 at once (LINE waits 2 s at most); any
+    process running the inbox processor handles rows in order per conversation and deletes
+    them. The raw event (with the person's words) lives here only until it is handled.
+    """
+
+    __tablename__ = "inbox_event"
+    __table_args__ = (
+        UniqueConstraint("channel", "event_id"),
+        Index("ix_inbox_event_conversation", "channel", "conversation", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    event_id: str = Field(max_length=128)
+    conversation: str = Field(max_length=300)  # events of one conversation keep their order
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # the event's JSON
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    attempts: int = Field(default=0)
+    leased_by: str | None = Field(default=None, max_length=80)
+    leased_until: datetime | None = _dt()
 
 
 class DialogState(SQLModel, table=True):

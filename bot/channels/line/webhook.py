@@ -1,34 +1,35 @@
-"""POST /line/webhook: verify, answer 200 at once, handle events in background tasks.
+"""POST /line/webhook: verify, store durably, answer 200; events are handled from the inbox.
 
 LINE waits at most 2 seconds for the answer, so the route only checks the signature
-(``WebhookParser`` over the raw body), translates the events and starts one task per
-conversation (events of one person keep their order). Each task goes through
-``runtime.dispatcher.handle``, which de-duplicates on ``webhookEventId`` in the database —
-redeliveries and network duplicates change nothing. 404 when LINE is not configured.
+(``SignatureValidator`` over the raw body, as ``WebhookParser`` does), keeps the events Kyodo
+acts on and writes them to the inbox (one group commit for a burst of requests). The 200
+leaves once they are committed. Inbox processors — in this process unless
+``KYODO_PROCESS_EVENTS=false``, and in every ``kyodo worker`` — decode each event with
+:meth:`LineChannel.decode` and run it through the dispatcher, in order per conversation.
+Redeliveries change nothing: the inbox keeps one row per ``webhookEventId`` and the dispatcher
+de-duplicates again in the turn's transaction. 404 when LINE is not configured.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import logging
 import urllib.request
-from collections.abc import Coroutine
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     AsyncMessagingApiBlob,
     Configuration,
 )
+from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event
 
-from bot.channels.line.inbound import to_event
+from bot.channels.line.inbound import CHANNEL, address_of, to_event
 from bot.channels.line.messenger import LineMessenger, without_env_lookups
 from bot.core.events import Followed, Inbound
 
@@ -37,16 +38,15 @@ log = logging.getLogger("kyodo.line")
 router = APIRouter()
 
 PROFILE_TIMEOUT = 3.0
-STOP_TIMEOUT = 10.0
 
 
 class LineChannel:
-    """The LINE clients and in-flight event tasks of one running process."""
+    """The LINE clients of one running process, and the decoder of its inbox rows."""
 
     def __init__(self, runtime: Any):
         settings = runtime.settings
         self.runtime = runtime
-        self.parser = WebhookParser(settings.line_channel_secret)
+        self.validator = SignatureValidator(settings.line_channel_secret)
         config = Configuration(
             host=settings.line_api_base_url.rstrip("/"),
             access_token=settings.line_channel_access_token,
@@ -64,27 +64,22 @@ class LineChannel:
             timezone=settings.timezone,
             wake_outbox=runtime.outbox.wake,
         )
-        self.tasks: set[asyncio.Task] = set()
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task:
-        task = asyncio.create_task(work)
-        self.tasks.add(task)  # a strong reference, or the task may be garbage-collected
-        task.add_done_callback(self.tasks.discard)
-        return task
 
     async def drain(self) -> None:
-        """Wait for every event task started so far (shutdown and tests)."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+        """Handle every event received so far (tests and the simulator's clock)."""
+        await self.runtime.inbox.drain()
 
-    async def handle_in_order(self, events: list[Inbound]) -> None:
-        for event in events:
-            try:
-                if isinstance(event, Followed) and event.display_name is None:
-                    event = await self.with_profile(event)
-                await self.runtime.dispatcher.handle(event)
-            except Exception:
-                log.exception("LINE event failed", extra={"type": type(event).__name__})
+    async def decode(self, payload: str) -> Inbound | None:
+        """An inbox row → a neutral event (with the LINE display name at sign-up)."""
+        raw = json.loads(payload)
+        try:
+            event = Event.from_dict(raw)
+        except Exception:  # a type or field newer than the SDK: translate from the raw JSON
+            event = None
+        inbound = to_event(event, raw)
+        if isinstance(inbound, Followed) and inbound.display_name is None:
+            inbound = await self.with_profile(inbound)
+        return inbound
 
     async def with_profile(self, event: Followed) -> Followed:
         """Add the LINE display name at sign-up; optional (no name → a default one)."""
@@ -101,37 +96,46 @@ class LineChannel:
         return dataclasses.replace(event, display_name=name) if name else event
 
     async def close(self) -> None:
-        if self.tasks:
-            _done, pending = await asyncio.wait(list(self.tasks), timeout=STOP_TIMEOUT)
-            for task in pending:
-                task.cancel()
         await self.client.close()
 
 
-def parse(parser: WebhookParser, body: str, signature: str) -> list[tuple[Any, dict]]:
-    """Verify the signature and pair every SDK event with its raw JSON.
+HANDLED_TYPES = frozenset({"message", "postback", "follow", "unfollow"})
+MAX_ID = 128
 
-    Raises InvalidSignatureError. If the signature is right but the SDK cannot model an
-    event (a field newer than the SDK), that event is still passed on as raw JSON.
+
+def inbox_rows(body: str, now: datetime) -> list[dict[str, Any]]:
+    """The events of a verified body that Kyodo acts on, as inbox rows.
+
+    Raises ValueError for a body that is not a LINE callback. Standby-mode events, types
+    Kyodo ignores (join, unsend, …) and events without a user or an event id are dropped here,
+    so they cost nothing downstream. The payload keeps JSON's ASCII escapes (NUL-safe).
     """
-    try:
-        events = parser.parse(body, signature)
-    except InvalidSignatureError:
-        raise
-    except Exception:  # the signature was checked first, so the body is LINE's
-        events = None
     data = json.loads(body)
-    raws = data.get("events") if isinstance(data, dict) else None
-    if not isinstance(raws, list):
+    events = data.get("events") if isinstance(data, dict) else None
+    if not isinstance(events, list):
         raise ValueError("no events list")
-    if events is None or len(events) != len(raws):
-        events = []
-        for raw in raws:
-            try:
-                events.append(Event.from_dict(raw))
-            except Exception:
-                events.append(None)
-    return [(e, r) for e, r in zip(events, raws, strict=True) if isinstance(r, dict)]
+    rows = []
+    for raw in events:
+        if not isinstance(raw, dict) or raw.get("mode") == "standby":
+            continue
+        if raw.get("type") not in HANDLED_TYPES:
+            continue
+        address = address_of(raw)
+        event_id = raw.get("webhookEventId")
+        if address is None or not isinstance(event_id, str) or not 0 < len(event_id) <= MAX_ID:
+            continue
+        if len(address.user_id) > MAX_ID or len(address.conversation_id or "") > MAX_ID:
+            continue
+        rows.append(
+            {
+                "channel": CHANNEL,
+                "event_id": event_id,
+                "conversation": f"{address.conversation_id or ''}/{address.user_id}",
+                "payload": json.dumps(raw),
+                "received_at": now,
+            }
+        )
+    return rows
 
 
 @router.post("/line/webhook")
@@ -146,23 +150,20 @@ async def line_webhook(request: Request) -> Response:
         raise HTTPException(400, "missing signature")
     try:
         body = raw_body.decode("utf-8")
-        pairs = parse(channel.parser, body, signature)
-    except InvalidSignatureError:
+    except UnicodeDecodeError:
+        raise HTTPException(400, "malformed body") from None
+    if not channel.validator.validate(body, signature):
         log.warning("LINE webhook with a bad signature rejected")
-        raise HTTPException(400, "invalid signature") from None
+        raise HTTPException(400, "invalid signature")
+    try:
+        rows = inbox_rows(body, runtime.clock.now())
     except ValueError:
         raise HTTPException(400, "malformed body") from None
-    by_conversation: dict[tuple, list[Inbound]] = {}
-    for event, raw in pairs:
-        try:
-            inbound = to_event(event, raw)
-        except Exception:
-            log.exception("could not translate a LINE event")
-            continue
-        if inbound is not None:
-            by_conversation.setdefault(inbound.address.key, []).append(inbound)
-    for events in by_conversation.values():
-        channel.spawn(channel.handle_in_order(events))
+    try:
+        await runtime.inbox.write(rows)
+    except Exception as exc:  # not stored: a 5xx makes LINE redeliver (if enabled)
+        log.error("LINE events not stored: %s", type(exc).__name__)
+        return Response(status_code=503)
     return Response(status_code=200)
 
 
@@ -172,10 +173,12 @@ async def start(runtime) -> None:
         return
     channel = LineChannel(runtime)
     runtime.extras["line"] = channel
+    runtime.inbox.decoders[CHANNEL] = channel.decode
     runtime.add_messenger(channel.messenger)
 
 
 async def stop(runtime) -> None:
     channel: LineChannel | None = runtime.extras.pop("line", None)
+    runtime.inbox.decoders.pop(CHANNEL, None)
     if channel is not None:
         await channel.close()

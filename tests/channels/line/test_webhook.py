@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 
+from fastapi.testclient import TestClient
+
+from bot.app import build_runtime, create_app
+from bot.channels import line as line_channel
 from bot.core.actions import pack
 from handlers.common import Menu
 from tests.channels.line.conftest import (
@@ -175,9 +180,40 @@ def test_the_webhook_answers_before_the_handler_finishes(line, line_api, engine)
         assert count(engine, "processed_event") == 0  # nothing handled yet
         assert line_api.calls("reply") == []
         assert entered.wait(30)
-        assert line.channel.tasks  # the turn is still running in the background
+        assert count(engine, "inbox_event") == 1  # stored durably; handled in the background
     finally:
         release.set()
     line.drain()
     assert count(engine, "processed_event") == 1
+    assert count(engine, "inbox_event") == 0  # deleted once handled
     assert "tok-slow" in replies_by_token(line_api)
+
+
+def test_web_process_only_stores_and_a_worker_answers(line_settings, engine, clock, line_api):
+    """KYODO_PROCESS_EVENTS=false: the web process answers 200 once the event is stored; a
+    separate `kyodo worker` runtime handles it later and still uses the reply token."""
+    web_settings = line_settings.model_copy(update={"process_events": False})
+    web = create_app(web_settings, engine=engine, clock=clock, run_scheduler=False, migrate=False)
+    body = body_of(text_event("U9100", "ヘルプ", reply_token="tok-worker"))
+    with TestClient(web) as client:
+        r = client.post(
+            "/line/webhook",
+            content=body,
+            headers={"X-Line-Signature": sign(body), "Content-Type": "application/json"},
+        )
+    assert r.status_code == 200
+    assert count(engine, "inbox_event") == 1
+    assert count(engine, "processed_event") == 0
+    assert line_api.calls("reply") == []
+
+    async def worker() -> int:
+        runtime = build_runtime(line_settings, engine=engine, clock=clock)
+        await line_channel.start(runtime)
+        try:
+            return await runtime.inbox.drain()
+        finally:
+            await line_channel.stop(runtime)
+
+    assert asyncio.run(worker()) == 1
+    assert count(engine, "inbox_event") == 0
+    assert "tok-worker" in replies_by_token(line_api)

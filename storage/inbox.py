@@ -1,0 +1,95 @@
+"""The inbox's statements: accept verified events, claim them in order, delete handled ones.
+
+Plain Core statements (no ORM objects): accepting runs on the webhook's hot path and claiming
+on every processor pass. Claims are safe with any number of processors: PostgreSQL locks the
+chosen rows with ``FOR UPDATE SKIP LOCKED``, SQLite serialises writers with ``BEGIN IMMEDIATE``;
+either way a lease marks the row as taken, and a lease that runs out is taken over.
+
+Order per conversation: only the *oldest* waiting event of a conversation can be claimed, so
+the next one becomes claimable when the previous one was handled and deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, bindparam, delete, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.db import is_postgres
+from storage.models import InboxEvent
+
+TABLE = InboxEvent.__table__
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    channel: str
+    event_id: str
+    payload: str
+    attempts: int
+
+
+def accept_statement(engine: Engine):
+    """INSERT … ON CONFLICT DO NOTHING: a redelivered event id is already in (or handled)."""
+    insert = pg_insert if is_postgres(engine) else sqlite_insert
+    return insert(TABLE).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+
+
+def accept(conn: Connection, statement, rows: Sequence[dict]) -> None:
+    """Store rows (channel, event_id, conversation, payload, received_at) in the caller's
+    transaction; executemany, so a batch of webhooks costs one round trip and one commit."""
+    if rows:
+        conn.execute(statement, [{"attempts": 0, **row} for row in rows])
+
+
+_CLAIM = """
+UPDATE inbox_event
+   SET leased_by = :worker, leased_until = :until, attempts = attempts + 1
+ WHERE id IN (
+    SELECT e.id FROM inbox_event e
+     WHERE (e.leased_until IS NULL OR e.leased_until < :now)
+       AND NOT EXISTS (
+           SELECT 1 FROM inbox_event p
+            WHERE p.channel = e.channel AND p.conversation = e.conversation AND p.id < e.id)
+     ORDER BY e.id
+     LIMIT :limit {lock}
+ )
+RETURNING id, channel, event_id, payload, attempts
+"""
+
+
+def claim(
+    engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Lease up to ``limit`` events, at most one per conversation (its oldest), oldest first."""
+    lock = "FOR UPDATE SKIP LOCKED" if is_postgres(engine) else ""
+    statement = text(_CLAIM.format(lock=lock)).bindparams(
+        bindparam("now", type_=TABLE.c.leased_until.type),
+        bindparam("until", type_=TABLE.c.leased_until.type),
+    )
+    with engine.begin() as conn:
+        rows = conn.execute(
+            statement, {"worker": worker, "now": now, "until": now + lease, "limit": limit}
+        ).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+
+
+def finish(engine: Engine, ids: Sequence[int], *, worker: str) -> int:
+    """Delete handled events — only while this worker still holds their lease."""
+    if not ids:
+        return 0
+    with engine.begin() as conn:
+        result = conn.execute(
+            delete(TABLE).where(TABLE.c.id.in_(list(ids)), TABLE.c.leased_by == worker)
+        )
+    return result.rowcount
+
+
+def waiting(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM inbox_event")).scalar_one()
