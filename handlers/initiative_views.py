@@ -221,6 +221,7 @@ def staff_card(turn: Turn, ini: Initiative) -> Card:
         fields=(
             (t("initiatives.f_actor"), actor.name if actor else ""),
             (t("initiatives.f_poster"), poster.display_name if poster else ""),
+            (t("initiatives.f_status"), status_label(t, ini.status)),
             (t("initiatives.f_category"), turn.ward.categories.label(ini.category, "ja")),
             (t("initiatives.f_area"), turn.ward.areas.label(ini.area, "ja") or "-"),
             (t("initiatives.f_help"), labels(turn.ward.strengths, ini.help_wanted, "ja") or "-"),

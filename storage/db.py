@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger("kyodo.db")
+
+WRITE_LOCK_TIMEOUT = 30.0  # as long as SQLite's busy timeout
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -40,10 +46,30 @@ def make_engine(url: str, **kwargs) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        # Every transaction takes SQLite's write lock up front (BEGIN IMMEDIATE) instead of
+        # failing with SQLITE_BUSY on upgrade. Inside one process the threads queue on a lock
+        # first: SQLite's own busy handler sleeps 1–100 ms between tries, which made a
+        # busy process wait far longer than the transactions it waited for.
+        process_lock = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            # Writers serialise up front instead of failing with SQLITE_BUSY on upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            held = process_lock.acquire(timeout=WRITE_LOCK_TIMEOUT)
+            if not held:  # a transaction was left open: fall back to SQLite's busy handler
+                log.warning("SQLite write lock not released within %s s", WRITE_LOCK_TIMEOUT)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if held:
+                    process_lock.release()
+                raise
+            conn.info["kyodo_write_lock"] = held
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _sqlite_end(conn):
+            if conn.info.pop("kyodo_write_lock", False):
+                process_lock.release()
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -56,13 +56,6 @@ class DuplicateEvent(Exception):
     pass
 
 
-class TurnAborted(Exception):
-    """A guard refused the turn: roll it back and answer with ``replies`` only."""
-
-    def __init__(self, replies: list[Reply]):
-        self.replies = replies
-
-
 @dataclass
 class TurnResult:
     replies: list[Reply] = field(default_factory=list)
@@ -161,9 +154,6 @@ class Dispatcher:
         except DuplicateEvent:
             log.info("duplicate event ignored", extra={"channel": event.address.channel})
             return TurnResult(duplicate=True)
-        except TurnAborted as aborted:
-            self._record_only(event)
-            return TurnResult(replies=aborted.replies)
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, IntegrityError):
                 log.exception("integrity error in turn", extra={"user": user})
@@ -180,7 +170,10 @@ class Dispatcher:
         now = self.clock.now()
         with session_scope(self.engine) as db:
             self._claim(db, event, now)
+            # A guard's refusal undoes the turn but keeps the claim (no second transaction).
+            turn_writes = db.begin_nested()
             person = self._identify(db, event)
+            language = person.language
             created: list[Any] = []
             changed: list[Any] = []
 
@@ -212,7 +205,8 @@ class Dispatcher:
             for guard in self.router.guards:
                 refusal = guard(turn)
                 if refusal:
-                    raise TurnAborted(list(refusal))
+                    turn_writes.rollback()
+                    return TurnResult(replies=list(refusal), language=language)
             store_dialog = dialog.save()
             status = sa_inspect(state)
             if status.transient and store_dialog:

@@ -11,7 +11,14 @@ from bot.core.actions import pack
 from bot.core.events import ActionInvoked, Address
 from bot.core.replies import Card, Carousel, DatetimeRequest
 from handlers import initiative_actions as a
-from storage.models import AuditLog, Initiative, Opinion, OpinionRequest, Participation
+from storage.models import (
+    AuditLog,
+    Initiative,
+    Opinion,
+    OpinionRequest,
+    OutboxMessage,
+    Participation,
+)
 from tests.conftest import count
 from tests.support.initiatives import latest, outbox, post, pushed_text
 from tests.support.initiatives import person_named as person_id
@@ -285,3 +292,34 @@ def test_staff_claim_match_invite_and_form(people, engine):
         assert s.get(Actor, made.actor_id).kind == "ward"
     assert count(engine, "opinion") == 0
     assert Opinion is not None
+
+
+def test_staff_card_updates_coalesce_while_one_waits(people, engine, runtime):
+    """Card updates of one initiative queue once while unsent, carrying the latest state;
+    once that one is sent, the next change queues a new one."""
+    owner = people("U-co-owner", "はなこ")
+    post(owner, title="公園の花だんを いっしょに")
+    ini = latest(engine)
+
+    def waiting_updates():
+        return [
+            r
+            for r in outbox(engine, audience="staff", thread_key=f"initiative:{ini.id}")
+            if r.staff_update and r.status == "pending"
+        ]
+
+    for label in ("準備中", "実施中"):
+        owner.press(a.StatusMenu(ini.id))
+        owner.tap(label)
+    waiting = waiting_updates()
+    assert len(waiting) == 1
+    assert "実施中" in pushed_text(waiting)  # the latest card
+    with Session(engine) as s:
+        row = s.get(OutboxMessage, waiting[0].id)
+        row.status = "sent"
+        s.add(row)
+        s.commit()
+    people("U-co-staff", "やまもと", staff=True).press(a.Claim(ini.id))  # claiming updates it
+    assert len(waiting_updates()) == 1
+    assert waiting_updates()[0].id != waiting[0].id
+    assert "やまもと" in pushed_text(waiting_updates())

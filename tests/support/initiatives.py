@@ -75,4 +75,5 @@ def pushed_text(rows: list[OutboxMessage]) -> str:
     for r in rows:
         for p in r.payload:
             parts.append(str(p.get("text") or p.get("title") or ""))
+            parts += [str(value) for _label, value in p.get("fields") or ()]
     return "\n".join(parts)
