@@ -1,6 +1,6 @@
 """Benchmark 1 (and 5): LINE webhook ingress against a bare FastAPI baseline, same run.
 
-    python -m bench.ingress [--db sqlite|postgres|both] [--seconds 5] [--repeat 3]
+    python -m bench.ingress [--db sqlite|postgres|both] [--seconds 5] [--repeat 3] [--workers 1]
 
 One uvicorn worker pinned to core 0, wrk pinned to core 1, loopback only. Bodies are correctly
 signed and unique (dedupe can't skip work): a text command and a 「参加したい」 postback for
@@ -12,8 +12,8 @@ The web process runs as a large ward would deploy it (``KYODO_PROCESS_EVENTS=fal
 verifies, stores each event durably in the inbox and answers 200; ``kyodo worker`` processes
 handle the events. So ingress capacity = webhooks answered 200 per second, and the run checks
 that every one of them is in the inbox (nothing acknowledged and lost). Processing is then
-measured on its own: one ``kyodo worker`` pinned to core 0 draining the backlog (events fully
-handled per second, replies sent to a local LINE stand-in). Each repetition measures the bare
+measured on its own: ``--workers`` × ``kyodo worker`` (default 1, pinned to core 0, 1, …)
+draining the backlog (events fully handled per second, replies sent to a local LINE stand-in). Each repetition measures the bare
 baseline and Kyodo back to back; the summary gives the median (and range) of each ratio.
 Targets (issue 9): capacity ≥ 0.40 × bare on SQLite, ≥ 0.25 on PostgreSQL; p99 at half
 load ≤ 5 × bare's; no errors.
@@ -113,33 +113,40 @@ def execute(url: str, sql: str) -> None:
     engine.dispose()
 
 
-def measure_worker(url: str, env: dict[str, str], window: float) -> float:
-    """Start one ``kyodo worker`` on core 0 and return events fully handled per second."""
+def measure_workers(url: str, env: dict[str, str], window: float, workers: int) -> float:
+    """Start ``workers`` × ``kyodo worker`` (core 0, 1, …) and return events handled per second."""
     log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log", delete=False)  # noqa: SIM115
     before = scalar(url, "SELECT count(*) FROM processed_event")
-    proc = subprocess.Popen(
-        [*pin(0), PYTHON, "-m", "bot.cli", "worker"],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=log,
-    )
+    procs = [
+        subprocess.Popen(
+            [*pin(i), PYTHON, "-m", "bot.cli", "worker"],
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=log,
+        )
+        for i in range(workers)
+    ]
     try:
         # the first handled event marks the start (imports and connections are not counted)
         deadline = time.monotonic() + 60
         while scalar(url, "SELECT count(*) FROM processed_event") == before:
-            if time.monotonic() > deadline or proc.poll() is not None:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
                 raise RuntimeError(f"worker handled nothing; see {log.name}")
             time.sleep(0.05)
         start_n, started = scalar(url, "SELECT count(*) FROM processed_event"), time.monotonic()
         time.sleep(window)
         end_n, ended = scalar(url, "SELECT count(*) FROM processed_event"), time.monotonic()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
     return (end_n - start_n) / (ended - started)
 
 
-def run_once(kind: str, seconds: float, db_url: str, env: dict, think: int | None) -> dict:
+def run_once(
+    kind: str, seconds: float, db_url: str, env: dict, think: int | None, workers: int
+) -> dict:
     """One repetition: bare c1/c64, Kyodo c1/c64/half, bare half, then worker processing."""
     results: dict[str, dict] = {"bare": {}, "kyodo": {}}
     bare_port, app_port = free_port(), free_port()
@@ -190,14 +197,14 @@ def run_once(kind: str, seconds: float, db_url: str, env: dict, think: int | Non
             connections=10,
             seconds=seconds,
         )
-    app["worker_processed_per_s"] = measure_worker(db_url, env, DRAIN_WINDOW)
+    app["worker_processed_per_s"] = measure_workers(db_url, env, DRAIN_WINDOW, workers)
     execute(db_url, "DELETE FROM inbox_event")
     app["peak_rss_mb"] = peak[0] / 1024
     app["think_ms"] = think
     return results
 
 
-def run(kind: str, seconds: float, repeat: int) -> dict:
+def run(kind: str, seconds: float, repeat: int, workers: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="kyodo-bench-"))
     db_url = prepare_db(kind, tmp)
     standin = LineStandIn().start()
@@ -223,7 +230,7 @@ def run(kind: str, seconds: float, repeat: int) -> dict:
     reps = []
     think = None
     for _ in range(repeat):
-        reps.append(run_once(kind, seconds, db_url, env, think))
+        reps.append(run_once(kind, seconds, db_url, env, think, workers))
         think = reps[0]["kyodo"]["think_ms"]  # the same half load in every repetition
     standin.stop()
 
@@ -253,7 +260,9 @@ def run(kind: str, seconds: float, repeat: int) -> dict:
             for m in side.values()
             if isinstance(m, dict)
         ),
-        "lost": sum(r["kyodo"]["answered"] - r["kyodo"]["stored"] for r in reps),
+        # wrk doesn't count requests in flight when it stops, so stored may exceed answered
+        "lost": sum(max(0, r["kyodo"]["answered"] - r["kyodo"]["stored"]) for r in reps),
+        "workers": workers,
         "worker_events_per_s": median([r["kyodo"]["worker_processed_per_s"] for r in reps]),
         "peak_rss_mb": max(r["kyodo"]["peak_rss_mb"] for r in reps),
     }
@@ -267,9 +276,10 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="kyodo worker processes")
     args = parser.parse_args()
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    runs = [run(kind, args.seconds, args.repeat) for kind in kinds]
+    runs = [run(kind, args.seconds, args.repeat, args.workers) for kind in kinds]
     rows = [r["summary"] for r in runs]
     print(
         table(
@@ -288,6 +298,7 @@ def main() -> None:
                 "half_p99_ratio",
                 "errors",
                 "lost",
+                "workers",
                 "worker_events_per_s",
                 "peak_rss_mb",
             ],
