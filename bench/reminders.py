@@ -245,7 +245,12 @@ def run(kind: str, latency: float, burst_n: int, seconds: float, reference: bool
     db_url = prepare_db(kind, tmp)
     engine = make_engine(db_url)
     emulator = LineEmulator(latency=latency).start()
-    people = make_people(engine, burst_n + 2000)
+    # the burst, two trickles of at most 10 % of the push limit (each with its own people:
+    # LINE accepts a person's retry key once), and a warm-up person for each worker
+    most = max(5, int(0.1 * PUSH_RATE * seconds))
+    people = make_people(engine, burst_n + 2 * most + 2)
+    trickle_people = people[burst_n : burst_n + most]
+    spare = people[burst_n + most : burst_n + 2 * most + 1]
     rows: list[dict] = []
     proc = start_worker(db_url, emulator)
     try:
@@ -257,7 +262,7 @@ def run(kind: str, latency: float, burst_n: int, seconds: float, reference: bool
         rate = max(1.0, min(0.1 * capacity, 0.1 * PUSH_RATE))
         emulator.reset()
         rows.append(
-            trickle(engine, emulator, people[burst_n:], rate, seconds, "trickle (sleep until due)")
+            trickle(engine, emulator, trickle_people, rate, seconds, "trickle (sleep until due)")
         )
     finally:
         proc.terminate()
@@ -266,7 +271,6 @@ def run(kind: str, latency: float, burst_n: int, seconds: float, reference: bool
         emulator.reset()
         proc = start_worker(db_url, emulator, poll=True)
         try:
-            spare = people[burst_n + 1000 : burst_n + 1999]
             warm_up(engine, emulator, spare[-1:])
             emulator.reset()
             rows.append(trickle(engine, emulator, spare, rate, seconds, "trickle (fixed 1 s poll)"))
