@@ -120,3 +120,41 @@ async def test_blocked_recipients_are_left_out_of_the_batch(engine, clock, stand
     assert standin.calls == [("multicast", 3, 200)]
     assert seeded["users"][0] not in standin.accepted
     assert statuses(engine) == {OutboxStatus.SENT, OutboxStatus.SKIPPED}
+
+
+async def test_a_failed_batch_does_not_hold_up_the_others_and_is_resent_alone(
+    engine, clock, standin
+):
+    """Claims are pipelined with sends: a 5xx on one multicast leaves the other batches sent
+    and marked when drain returns; the failed one goes again later with its own key."""
+    seeded = seed(engine, 1200, clock.now(), identical=True)
+    standin.fail(1)
+    await dispatcher(engine, clock, standin).drain()
+    assert sorted(c[2] for c in standin.calls) == [200, 200, 500]
+    with Session(engine) as db:
+        counts = {
+            s: len(db.exec(select(OutboxMessage.id).where(OutboxMessage.status == s)).all())
+            for s in (OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.SENDING)
+        }
+    assert counts[OutboxStatus.SENDING] == 0  # drain returned after every mark
+    assert counts[OutboxStatus.PENDING] in (500, 200)  # the failed batch, whole
+    clock.advance(timedelta(seconds=5))
+    await dispatcher(engine, clock, standin).drain()
+    assert statuses(engine) == {OutboxStatus.SENT}
+    assert all(len(standin.accepted[u]) == 1 for u in seeded["users"])
+    assert len(standin.requests) == 3  # three batch keys, the failed one used twice
+
+
+async def test_an_attendee_who_said_no_is_screened_out_of_a_big_meeting(engine, clock, standin):
+    """Screening reads the answers of the claimed people only; it must still see each one."""
+    from storage.db import session_scope
+    from storage.models import Rsvp
+
+    seeded = seed(engine, 700, clock.now(), identical=True)
+    with session_scope(engine) as db:
+        rsvp = db.exec(select(Rsvp).order_by(Rsvp.person_id.desc())).first()
+        rsvp.answer = "no"  # the last one: in the second claim of 500
+    await dispatcher(engine, clock, standin).drain()
+    assert seeded["users"][-1] not in standin.accepted
+    assert sum(len(v) for v in standin.accepted.values()) == 699
+    assert statuses(engine) == {OutboxStatus.SENT, OutboxStatus.CANCELLED}
