@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import anyio
-from sqlalchemy import Engine, and_, func, or_, text, update
+from sqlalchemy import Engine, Text, and_, cast, func, or_, text, update
 from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.core.ports import Delivery, DeliveryStatus, Messenger, Multicaster, StaffFeed
 from bot.core.replies import Reply, from_json
-from storage.db import is_postgres
+from storage.db import is_postgres, one_of
 from storage.models import ChannelAccount, Meeting, OutboxMessage, OutboxStatus, Person, Rsvp
 
 log = logging.getLogger("kyodo.outbox")
@@ -53,10 +53,6 @@ def worker_name() -> str:
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** max(attempts - 1, 0), 300))
-
-
-def payload_key(payload: list) -> str:
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +82,20 @@ class Taken:
     meeting_id: int | None
     expires_at: datetime | None
     payload: list
+
+
+@dataclass(slots=True)
+class Due:
+    """A due row before it is claimed: what screening and grouping read."""
+
+    id: int
+    audience: str
+    person_id: int | None
+    kind: str
+    meeting_id: int | None
+    expires_at: datetime | None
+    stored: str  # the payload as stored: equal texts → one multicast group
+    payload: list  # parsed; rows with equal texts share one list
 
 
 TAKEN_COLUMNS = [
@@ -153,10 +163,12 @@ class OutboxDispatcher:
         return self._items(rows, accounts)
 
     def _items(self, rows: list[OutboxMessage], accounts: Mapping[int, Account]) -> list[Claimed]:
-        parsed: dict[str, list[Reply]] = {}  # a batch shares one payload: parse it once
+        # Freshly claimed rows with the same stored text share one payload list (see
+        # _due_rows): build its replies once, not once per recipient.
+        parsed: dict[int, list[Reply]] = {}
         items = []
         for r in rows:
-            key = payload_key(r.payload)
+            key = id(r.payload)
             if key not in parsed:
                 parsed[key] = [from_json(p) for p in r.payload]
             account = accounts.get(r.person_id) if r.person_id is not None else None
@@ -192,22 +204,40 @@ class OutboxDispatcher:
         rows.sort(key=lambda r: (r.due_at, r.id or 0))
         return self._items(rows, accounts)
 
-    def _due_rows(self, db: Session, now: datetime, limit: int) -> list:
+    def _due_rows(self, db: Session, now: datetime, limit: int) -> list[Due]:
         """The due rows not in a batch yet: just the columns screening and grouping read.
 
         PostgreSQL locks them (``SKIP LOCKED``: other dispatchers take other rows); SQLite's
-        ``BEGIN IMMEDIATE`` already holds the only write lock.
+        ``BEGIN IMMEDIATE`` already holds the only write lock. The payload is read as the
+        stored text and parsed once per distinct text: a reminder to 10,000 people is one
+        text, and grouping compares texts instead of re-encoding every payload.
         """
         m = OutboxMessage
         stmt = (
-            select(m.id, m.audience, m.person_id, m.kind, m.meeting_id, m.expires_at, m.payload)
+            select(
+                m.id,
+                m.audience,
+                m.person_id,
+                m.kind,
+                m.meeting_id,
+                m.expires_at,
+                cast(m.payload, Text),
+            )
             .where(self._due(now), m.batch_key.is_(None))
             .order_by(m.due_at)
             .limit(limit)
         )
         if is_postgres(self.engine):
             stmt = stmt.with_for_update(skip_locked=True)
-        return list(db.execute(stmt).all())
+        parsed: dict[str, list] = {}
+        due = []
+        for id_, audience, person_id, kind, meeting_id, expires_at, stored in db.execute(stmt):
+            if stored not in parsed:
+                parsed[stored] = json.loads(stored)
+            due.append(
+                Due(id_, audience, person_id, kind, meeting_id, expires_at, stored, parsed[stored])
+            )
+        return due
 
     def _take_rows(
         self, db: Session, now: datetime, fresh: list, accounts: Mapping[int, Account]
@@ -222,9 +252,10 @@ class OutboxDispatcher:
         for key, ids in members.items():
             stmt = (
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
+                .where(one_of(self.engine, OutboxMessage.id, ids))
                 .values(**self._take(now), batch_key=key)
                 .returning(*TAKEN_COLUMNS)  # plain values: no ORM objects, payload known
+                .execution_options(synchronize_session=False)
             )
             taken += (Taken(**row._mapping, payload=payloads[row.id]) for row in db.execute(stmt))
         return taken
@@ -268,7 +299,7 @@ class OutboxDispatcher:
             select(ChannelAccount.person_id, ChannelAccount.channel, ChannelAccount.external_id)
             .join(Person, Person.id == ChannelAccount.person_id)
             .where(
-                ChannelAccount.person_id.in_(person_ids),
+                one_of(self.engine, ChannelAccount.person_id, person_ids),
                 ChannelAccount.blocked == False,  # noqa: E712
                 ChannelAccount.channel.in_(list(self.messengers)),
                 Person.deleted == False,  # noqa: E712
@@ -280,7 +311,7 @@ class OutboxDispatcher:
             accounts.setdefault(person_id, Account(person_id, channel, external_id))
         return accounts
 
-    def _group(self, rows: list, accounts: Mapping[int, Account]) -> dict[int, str]:
+    def _group(self, rows: list[Due], accounts: Mapping[int, Account]) -> dict[int, str]:
         """Batch keys for identical payloads to a multicast channel, ≤N recipients each."""
         candidates = [r for r in rows if r.audience == "person" and r.person_id is not None]
         if len(candidates) < 2:
@@ -294,7 +325,7 @@ class OutboxDispatcher:
         for r in candidates:
             acc = accounts.get(r.person_id)
             if acc is not None and acc.channel in multicast:
-                groups[(acc.channel, payload_key(r.payload))].append(r.id)
+                groups[(acc.channel, r.stored)].append(r.id)
         keys: dict[int, str] = {}
         for (channel, _), ids in groups.items():
             size = max(1, int(getattr(self.messengers[channel], "max_recipients", 500)))
@@ -310,7 +341,12 @@ class OutboxDispatcher:
         verdict: dict[int, OutboxStatus] = {}
         meeting_ids = {r.meeting_id for r in rows if r.kind == REMINDER and r.meeting_id}
         meetings = (
-            {m.id: m for m in db.exec(select(Meeting).where(Meeting.id.in_(meeting_ids))).all()}
+            {
+                m.id: m
+                for m in db.exec(
+                    select(Meeting).where(one_of(self.engine, Meeting.id, meeting_ids))
+                ).all()
+            }
             if meeting_ids
             else {}
         )
@@ -320,7 +356,8 @@ class OutboxDispatcher:
             people = {r.person_id for r in rows if r.kind == REMINDER and r.person_id}
             found = db.execute(
                 select(Rsvp.meeting_id, Rsvp.person_id, Rsvp.answer).where(
-                    Rsvp.meeting_id.in_(meeting_ids), Rsvp.person_id.in_(people)
+                    one_of(self.engine, Rsvp.meeting_id, meeting_ids),
+                    one_of(self.engine, Rsvp.person_id, people),
                 )
             ).all()
             answers = {(m, p): answer for m, p, answer in found}
@@ -342,7 +379,7 @@ class OutboxDispatcher:
             if ids:
                 db.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(ids))
+                    .where(one_of(self.engine, OutboxMessage.id, ids))
                     .values(status=status, lease_until=None)
                     .execution_options(synchronize_session=False)
                 )
@@ -380,7 +417,7 @@ class OutboxDispatcher:
         stmt = (
             update(OutboxMessage)
             .where(
-                OutboxMessage.id.in_([r.id for r in rows]),
+                one_of(self.engine, OutboxMessage.id, [r.id for r in rows]),
                 OutboxMessage.status == OutboxStatus.SENDING,
                 OutboxMessage.claimed_by == self.name,
             )

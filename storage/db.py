@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, any_, event, literal, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger("kyodo.db")
@@ -84,6 +86,18 @@ def _json_dumps(value) -> str:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def one_of(engine: Engine, column: ColumnElement, values) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter.
+
+    A 500-value ``IN`` list is a new, long SQL text every time: psycopg re-parses it on every
+    execution (its parse cache skips long queries) and can never prepare it. An array keeps
+    the text fixed, so the statement is parsed once and prepared.
+    """
+    if is_postgres(engine):
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 @contextmanager
