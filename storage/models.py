@@ -8,6 +8,7 @@ Actors (主体) are the profiles that post and partner: a person's own profile o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -26,8 +27,18 @@ def _created() -> Any:
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-def _json(default: Any = None) -> Any:
-    factory = list if default is None else default
+def _empty_list() -> list:
+    return []
+
+
+def _empty_dict() -> dict:
+    return {}
+
+
+def _json(factory: Callable[[], Any] = _empty_list) -> Any:
+    """A JSON column. The factory is a Python function, not the builtin ``list``/``dict``:
+    pydantic inspects the factory's signature on every model construction, and for a
+    builtin that means parsing its text signature (measured: 108 µs vs 5 µs per field)."""
     return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))
 
 
@@ -381,7 +392,7 @@ class DialogState(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=128)
     flow: str | None = Field(default=None, max_length=64)
     step: str | None = Field(default=None, max_length=64)
-    data: dict[str, Any] = _json(dict)
+    data: dict[str, Any] = _json(_empty_dict)
     expires_at: datetime | None = _dt(index=True)
     updated_at: datetime = _created()
 
@@ -396,7 +407,7 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=64)
     entity: str = Field(max_length=32)
     entity_id: int | None = None
-    detail: dict[str, Any] = _json(dict)
+    detail: dict[str, Any] = _json(_empty_dict)
     at: datetime = _created()
 
 
@@ -419,7 +430,7 @@ class KeyValue(SQLModel, table=True):
 
     __tablename__ = "key_value"
     key: str = Field(primary_key=True, max_length=64)
-    value: dict[str, Any] = _json(dict)
+    value: dict[str, Any] = _json(_empty_dict)
     updated_at: datetime = _created()
 
 
