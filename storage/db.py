@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, any_, event, literal, text
+from sqlalchemy import Connection, Engine, any_, event, literal, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql import ColumnElement
@@ -84,8 +85,14 @@ def _json_dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def is_postgres(engine: Engine) -> bool:
+def is_postgres(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def insert_or_skip(engine: Engine | Connection, table):
+    """``INSERT`` that can take ``.on_conflict_do_nothing()`` (PostgreSQL and SQLite both
+    have it; SQLAlchemy offers it on each dialect's own insert)."""
+    return (postgresql.insert if is_postgres(engine) else sqlite.insert)(table)
 
 
 def one_of(engine: Engine, column: ColumnElement, values) -> ColumnElement[bool]:

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, bindparam, delete, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from storage.db import is_postgres
+from storage.db import insert_or_skip, is_postgres, one_of
 from storage.models import InboxEvent
 
 TABLE = InboxEvent.__table__
@@ -36,8 +34,9 @@ class Claimed:
 
 def accept_statement(engine: Engine):
     """INSERT … ON CONFLICT DO NOTHING: a redelivered event id is already in (or handled)."""
-    insert = pg_insert if is_postgres(engine) else sqlite_insert
-    return insert(TABLE).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    return insert_or_skip(engine, TABLE).on_conflict_do_nothing(
+        index_elements=["channel", "event_id"]
+    )
 
 
 def accept(conn: Connection, statement, rows: Sequence[dict]) -> None:
@@ -85,7 +84,7 @@ def finish(engine: Engine, ids: Sequence[int], *, worker: str) -> int:
         return 0
     with engine.begin() as conn:
         result = conn.execute(
-            delete(TABLE).where(TABLE.c.id.in_(list(ids)), TABLE.c.leased_by == worker)
+            delete(TABLE).where(one_of(engine, TABLE.c.id, ids), TABLE.c.leased_by == worker)
         )
     return result.rowcount
 

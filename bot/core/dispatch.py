@@ -25,8 +25,6 @@ import anyio
 from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -39,7 +37,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.i18n import Catalog
 from bot.ward import Ward
-from storage.db import is_postgres, session_scope
+from storage.db import insert_or_skip, is_postgres, session_scope
 from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person, ProcessedEvent
 
 log = logging.getLogger("kyodo.dispatch")
@@ -244,9 +242,8 @@ class Dispatcher:
     # ------------------------------------------------------------------ steps
     def _claim(self, db: Session, event: Inbound, now) -> None:
         """Insert (channel, event id) or stop: a concurrent copy waits, then finds it taken."""
-        insert = pg_insert if is_postgres(self.engine) else sqlite_insert
         stmt = (
-            insert(ProcessedEvent)
+            insert_or_skip(self.engine, ProcessedEvent)
             .values(channel=event.address.channel, event_id=event.event_id, received_at=now)
             .on_conflict_do_nothing()
             .returning(ProcessedEvent.event_id)

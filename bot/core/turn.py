@@ -14,14 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update as sa_update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.core.dialog import Dialog
 from bot.core.events import Inbound
 from bot.core.replies import Reply, Text, to_json
 from bot.i18n import Catalog, Translator
 from bot.ward import Ward
+from storage.db import insert_or_skip
 from storage.models import AuditLog, OutboxMessage, OutboxStatus, Person
 
 
@@ -92,8 +92,10 @@ class Turn:
         due_at: datetime | None = None,
         expires_at: datetime | None = None,
         meeting_id: int | None = None,
-    ) -> OutboxMessage | None:
-        """Queue a push to a person; with ``dedupe_key``, writing it twice is a no-op."""
+    ) -> int | None:
+        """Queue a push to a person; with ``dedupe_key``, writing it twice is a no-op.
+
+        Returns the outbox row's id, or None when the key was already written."""
         person_id = person if isinstance(person, int) else person.id
         return self._queue(
             OutboxMessage(
@@ -115,7 +117,7 @@ class Turn:
         kind: str = "staff",
         dedupe_key: str | None = None,
         update: bool = False,
-    ) -> OutboxMessage | None:
+    ) -> int | None:
         """Queue a post to the ward staff channel.
 
         ``thread_key`` (e.g. ``"initiative:42"``) groups follow-ups in one thread; with
@@ -153,21 +155,19 @@ class Turn:
             )
         )
 
-    def _queue(self, row: OutboxMessage) -> OutboxMessage | None:
-        if row.dedupe_key is not None:
-            existing = self.db.exec(
-                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)
-            ).first()
-            if existing is not None:
-                return None
-        try:
-            with self.db.begin_nested():
-                self.db.add(row)
-        except IntegrityError:
-            return None
-        if row.id is not None:
-            self.notified.append(row.id)
-        return row
+    def _queue(self, row: OutboxMessage) -> int | None:
+        """One ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id``: a key written
+        before (this turn, an earlier one, or a concurrent process) inserts nothing."""
+        stmt = (
+            insert_or_skip(self.db.get_bind(), OutboxMessage)
+            .values(**row.model_dump(exclude={"id"}))
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage.id)
+        )
+        row_id = self.db.execute(stmt).scalar()
+        if row_id is not None:
+            self.notified.append(row_id)
+        return row_id
 
     def audit(self, action: str, entity: str, entity_id: int | None, **detail: Any) -> None:
         self.db.add(
