@@ -66,7 +66,11 @@ class Account:
 
 @dataclass(slots=True)
 class Taken:
-    """A claimed outbox row: what sending and marking read (not an ORM object)."""
+    """A due row as a dispatcher reads and claims it (plain values, not an ORM object).
+
+    ``_due_rows`` reads every column sending needs while the row is locked, so the claiming
+    UPDATE returns nothing: the values it writes are known here.
+    """
 
     id: int
     audience: str
@@ -81,27 +85,14 @@ class Taken:
     first_attempt_at: datetime | None
     meeting_id: int | None
     expires_at: datetime | None
-    payload: list
-
-
-@dataclass(slots=True)
-class Due:
-    """A due row before it is claimed: what screening and grouping read."""
-
-    id: int
-    audience: str
-    person_id: int | None
-    kind: str
-    meeting_id: int | None
-    expires_at: datetime | None
     stored: str  # the payload as stored: equal texts → one multicast group
     payload: list  # parsed; rows with equal texts share one list
 
 
-TAKEN_COLUMNS = [
+DUE_COLUMNS = [
     getattr(OutboxMessage, f.name).expression
     for f in dataclasses.fields(Taken)
-    if f.name != "payload"
+    if f.name not in ("stored", "payload")
 ]
 
 
@@ -204,8 +195,8 @@ class OutboxDispatcher:
         rows.sort(key=lambda r: (r.due_at, r.id or 0))
         return self._items(rows, accounts)
 
-    def _due_rows(self, db: Session, now: datetime, limit: int) -> list[Due]:
-        """The due rows not in a batch yet: just the columns screening and grouping read.
+    def _due_rows(self, db: Session, now: datetime, limit: int) -> list[Taken]:
+        """The due rows not in a batch yet, locked until this transaction ends.
 
         PostgreSQL locks them (``SKIP LOCKED``: other dispatchers take other rows); SQLite's
         ``BEGIN IMMEDIATE`` already holds the only write lock. The payload is read as the
@@ -214,15 +205,7 @@ class OutboxDispatcher:
         """
         m = OutboxMessage
         stmt = (
-            select(
-                m.id,
-                m.audience,
-                m.person_id,
-                m.kind,
-                m.meeting_id,
-                m.expires_at,
-                cast(m.payload, Text),
-            )
+            select(*DUE_COLUMNS, cast(m.payload, Text))
             .where(self._due(now), m.batch_key.is_(None))
             .order_by(m.due_at)
             .limit(limit)
@@ -231,34 +214,35 @@ class OutboxDispatcher:
             stmt = stmt.with_for_update(skip_locked=True)
         parsed: dict[str, list] = {}
         due = []
-        for id_, audience, person_id, kind, meeting_id, expires_at, stored in db.execute(stmt):
+        for *columns, stored in db.execute(stmt):
             if stored not in parsed:
                 parsed[stored] = json.loads(stored)
-            due.append(
-                Due(id_, audience, person_id, kind, meeting_id, expires_at, stored, parsed[stored])
-            )
+            due.append(Taken(*columns, stored, parsed[stored]))
         return due
 
     def _take_rows(
-        self, db: Session, now: datetime, fresh: list, accounts: Mapping[int, Account]
+        self, db: Session, now: datetime, fresh: list[Taken], accounts: Mapping[int, Account]
     ) -> list[Taken]:
-        """Claim the rows, giving each multicast group its batch key in the same UPDATE."""
+        """Claim the rows, giving each multicast group its batch key in the same UPDATE.
+
+        The rows are locked, so what the UPDATE writes is applied to them here as well.
+        """
         keys = self._group(fresh, accounts)
-        members: dict[str | None, list[int]] = defaultdict(list)
+        members: dict[str | None, list[Taken]] = defaultdict(list)
         for r in fresh:
-            members[keys.get(r.id)].append(r.id)
-        payloads = {r.id: r.payload for r in fresh}
-        taken: list[Taken] = []
-        for key, ids in members.items():
-            stmt = (
+            members[keys.get(r.id)].append(r)
+        for key, rows in members.items():
+            db.execute(
                 update(OutboxMessage)
-                .where(one_of(self.engine, OutboxMessage.id, ids))
+                .where(one_of(self.engine, OutboxMessage.id, [r.id for r in rows]))
                 .values(**self._take(now), batch_key=key)
-                .returning(*TAKEN_COLUMNS)  # plain values: no ORM objects, payload known
                 .execution_options(synchronize_session=False)
             )
-            taken += (Taken(**row._mapping, payload=payloads[row.id]) for row in db.execute(stmt))
-        return taken
+            for r in rows:
+                r.attempts += 1
+                r.first_attempt_at = r.first_attempt_at or now
+                r.batch_key = key
+        return fresh
 
     def _claim_batches(self, db: Session, now: datetime) -> list[OutboxMessage]:
         """Re-claim due batches (retries, lease takeovers) whole, or not at all."""
@@ -311,7 +295,7 @@ class OutboxDispatcher:
             accounts.setdefault(person_id, Account(person_id, channel, external_id))
         return accounts
 
-    def _group(self, rows: list[Due], accounts: Mapping[int, Account]) -> dict[int, str]:
+    def _group(self, rows: list[Taken], accounts: Mapping[int, Account]) -> dict[int, str]:
         """Batch keys for identical payloads to a multicast channel, ≤N recipients each."""
         candidates = [r for r in rows if r.audience == "person" and r.person_id is not None]
         if len(candidates) < 2:
