@@ -16,11 +16,56 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 CORES = os.cpu_count() or 1
+PG_URL = os.environ.get(
+    "KYODO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/kyodo_bench"
+)
+
+
+def prepare_db(kind: str, tmp: Path, name: str) -> str:
+    """A new, migrated database: SQLite in ``tmp`` or PostgreSQL database ``name``."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.db'}"
+    else:
+        admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    subprocess.run(
+        [PYTHON, "-m", "bot.cli", "db", "upgrade"],
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    return url
+
+
+def settle(url: str) -> None:
+    """Bring the database to a running ward's steady state before a measurement.
+
+    Rows seeded a moment ago have no planner statistics yet, and the seeding (or the previous
+    benchmark) left writes for autovacuum and the checkpointer, which otherwise wake up at a
+    random moment inside a 2-second measurement. In a ward, reminder rows are written days
+    before they are due. PostgreSQL: VACUUM ANALYZE and CHECKPOINT; SQLite: ANALYZE and a WAL
+    checkpoint.
+    """
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("VACUUM ANALYZE"))
+            conn.execute(text("CHECKPOINT"))
+        else:
+            conn.execute(text("ANALYZE"))
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    engine.dispose()
 
 
 def free_port() -> int:

@@ -5,8 +5,9 @@
 One uvicorn worker pinned to core 0, wrk pinned to core 1, loopback only. Bodies are correctly
 signed and unique (dedupe can't skip work): a text command and a 「参加したい」 postback for
 an open initiative of the demo ward, from 1,000 users. Modes: c1 (one connection,
-sequential), half (10 connections with think time set to ~50 % of Kyodo's measured capacity,
-applied to both servers) and c64 (saturation).
+sequential), half (10 connections with think time set to ~50 % of Kyodo's capacity measured in
+the same repetition, applied to both servers) and c64 (saturation). Each repetition starts from
+a settled database (PostgreSQL: VACUUM ANALYZE + CHECKPOINT; see harness.settle).
 
 The web process runs as a large ward would deploy it (``KYODO_PROCESS_EVENTS=false``): it
 verifies, stores each event durably in the inbox and answers 200; ``kyodo worker`` processes
@@ -33,15 +34,23 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.harness import PYTHON, free_port, median, pin, server, table, uvicorn_args, write
+from bench.harness import (
+    PYTHON,
+    free_port,
+    median,
+    pin,
+    prepare_db,
+    server,
+    settle,
+    table,
+    uvicorn_args,
+    write,
+)
 from bench.line_bodies import SECRET, bodies, lua_script
 from bot.core.actions import pack
 from handlers.initiative_actions import Join
 from tests.channels.line.standin import LineStandIn
 
-PG_URL = os.environ.get(
-    "KYODO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/kyodo_bench"
-)
 MIX = [("text", "ヘルプ"), ("postback", "k1:c:help")]  # run() puts the join postback in [1]
 DRAIN_WINDOW = 15.0  # seconds of worker processing measured (the rest of the backlog is dropped)
 
@@ -84,18 +93,6 @@ def rss_sampler(pid: int, stop: threading.Event, peak: list[int]) -> None:
         except OSError:
             return
         time.sleep(0.05)
-
-
-def prepare_db(kind: str, tmp: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / 'bench.db'}"
-    admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    name = PG_URL.rsplit("/", 1)[1]
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_URL
 
 
 def scalar(url: str, sql: str) -> int:
@@ -144,10 +141,12 @@ def measure_workers(url: str, env: dict[str, str], window: float, workers: int) 
     return (end_n - start_n) / (ended - started)
 
 
-def run_once(
-    kind: str, seconds: float, db_url: str, env: dict, think: int | None, workers: int
-) -> dict:
-    """One repetition: bare c1/c64, Kyodo c1/c64/half, bare half, then worker processing."""
+def run_once(kind: str, seconds: float, db_url: str, env: dict, workers: int) -> dict:
+    """One repetition: bare c1/c64, Kyodo c1/c64/half, bare half, then worker processing.
+
+    "Half" is paced at half of this repetition's own Kyodo capacity (bare at the same pace).
+    """
+    settle(db_url)  # the previous repetition's backlog is deleted; don't measure its cleanup
     results: dict[str, dict] = {"bare": {}, "kyodo": {}}
     bare_port, app_port = free_port(), free_port()
     expected = int(12000 * seconds) + 5000
@@ -178,8 +177,7 @@ def run_once(
         app["c64"] = wrk(
             url, lua_script(bodies(expected, MIX), "/line/webhook"), connections=64, seconds=seconds
         )
-        if think is None:
-            think = max(1, int(10 / (app["c64"]["rps"] / 2) * 1000))  # 10 conns, ms apart
+        think = max(1, int(10 / (app["c64"]["rps"] / 2) * 1000))  # 10 conns, ms apart
         app["half"] = wrk(
             url,
             lua_script(bodies(20000, MIX), "/line/webhook", think_ms=think),
@@ -206,7 +204,7 @@ def run_once(
 
 def run(kind: str, seconds: float, repeat: int, workers: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="kyodo-bench-"))
-    db_url = prepare_db(kind, tmp)
+    db_url = prepare_db(kind, tmp, name="kyodo_bench")
     standin = LineStandIn().start()
     env = {
         "DATABASE_URL": db_url,
@@ -227,11 +225,7 @@ def run(kind: str, seconds: float, repeat: int, workers: int) -> dict:
         )
     initiative = scalar(db_url, "SELECT min(id) FROM initiative WHERE status = 'recruiting'")
     MIX[1] = ("postback", pack(Join(initiative)))
-    reps = []
-    think = None
-    for _ in range(repeat):
-        reps.append(run_once(kind, seconds, db_url, env, think, workers))
-        think = reps[0]["kyodo"]["think_ms"]  # the same half load in every repetition
+    reps = [run_once(kind, seconds, db_url, env, workers) for _ in range(repeat)]
     standin.stop()
 
     def ratio(fn) -> list[float]:

@@ -30,16 +30,13 @@ from pathlib import Path
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from bench.harness import PYTHON, ROOT, percentile, pin, table, write
+from bench.harness import PYTHON, ROOT, percentile, pin, prepare_db, settle, table, write
 from bench.line_bodies import SECRET
 from bench.line_emulator import LineEmulator
 from bot.core.replies import Text, to_json
 from storage.db import make_engine
 from storage.models import ChannelAccount, OutboxMessage, OutboxStatus, Person
 
-PG_URL = os.environ.get(
-    "KYODO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/kyodo_bench"
-)
 PUSH_RATE = 2000.0
 
 # A worker that polls every second (the reference the sleep-until-due loop is compared with).
@@ -64,28 +61,6 @@ from bot.cli import main
 sys.argv = ["kyodo", "worker"]
 main()
 """
-
-
-def prepare_db(kind: str, tmp: Path, name: str = "kyodo_bench_rem") -> str:
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.db'}"
-    else:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    subprocess.run(
-        [PYTHON, "-m", "bot.cli", "db", "upgrade"],
-        env={**os.environ, "DATABASE_URL": url},
-        check=True,
-        capture_output=True,
-        cwd=ROOT,
-    )
-    return url
 
 
 def make_people(engine, n: int) -> list[tuple[int, str]]:
@@ -242,13 +217,14 @@ def trickle(engine, emulator, people, rate: float, seconds: float, label: str) -
 
 def run(kind: str, latency: float, burst_n: int, seconds: float, reference: bool) -> list[dict]:
     tmp = Path(tempfile.mkdtemp(prefix="kyodo-bench-rem-"))
-    db_url = prepare_db(kind, tmp)
+    db_url = prepare_db(kind, tmp, name="kyodo_bench_rem")
     engine = make_engine(db_url)
     emulator = LineEmulator(latency=latency).start()
     # the burst, two trickles of at most 10 % of the push limit (each with its own people:
     # LINE accepts a person's retry key once), and a warm-up person for each worker
     most = max(5, int(0.1 * PUSH_RATE * seconds))
     people = make_people(engine, burst_n + 2 * most + 2)
+    settle(db_url)
     trickle_people = people[burst_n : burst_n + most]
     spare = people[burst_n + most : burst_n + 2 * most + 1]
     rows: list[dict] = []

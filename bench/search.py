@@ -24,11 +24,11 @@ import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, or_, text
+from sqlalchemy import insert, or_
 from sqlmodel import Session, select
 
-from bench.harness import ROOT, percentile, table, write
-from bench.reminders import make_people, prepare_db
+from bench.harness import ROOT, percentile, prepare_db, settle, table, write
+from bench.reminders import make_people
 from storage.db import make_engine
 from storage.models import Actor, ActorKind, Initiative, InitiativeStatus
 
@@ -124,9 +124,7 @@ def generate(engine, n: int, seed: int = 1) -> None:
         if rows:
             db.execute(insert(Initiative), rows)
         db.commit()
-    with engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+    settle(engine.url.render_as_string(hide_password=False))
 
 
 def find_search():
