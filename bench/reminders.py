@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from bench.harness import PYTHON, ROOT, percentile, pin, prepare_db, settle, table, write
+from bench.harness import PYTHON, ROOT, percentile, pin, prepare_db, table, write
 from bench.line_bodies import SECRET
 from bench.line_emulator import LineEmulator
 from bot.core.replies import Text, to_json
@@ -224,7 +224,6 @@ def run(kind: str, latency: float, burst_n: int, seconds: float, reference: bool
     # LINE accepts a person's retry key once), and a warm-up person for each worker
     most = max(5, int(0.1 * PUSH_RATE * seconds))
     people = make_people(engine, burst_n + 2 * most + 2)
-    settle(db_url)
     trickle_people = people[burst_n : burst_n + most]
     spare = people[burst_n + most : burst_n + 2 * most + 1]
     rows: list[dict] = []

@@ -95,7 +95,7 @@ def insert_or_skip(engine: Engine | Connection, table):
     return (postgresql.insert if is_postgres(engine) else sqlite.insert)(table)
 
 
-def one_of(engine: Engine, column: ColumnElement, values) -> ColumnElement[bool]:
+def one_of(engine: Engine | Connection, column: ColumnElement, values) -> ColumnElement[bool]:
     """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter.
 
     A 500-value ``IN`` list is a new, long SQL text every time: psycopg re-parses it on every
