@@ -597,8 +597,9 @@ class OutboxDispatcher:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Sleep until the next due row (at most 1 s), or until woken; never busy-poll."""
         while not stop.is_set():
-            self._wake.clear()  # a wake-up during this round makes the wait below return at once
             try:
+                # drain() clears the wake-up before each claim: one arriving after its last
+                # claim is still set, so the wait below returns at once.
                 await self.drain()
                 nxt = await anyio.to_thread.run_sync(self.next_due)
             except Exception:
