@@ -578,17 +578,24 @@ class OutboxDispatcher:
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
 
-    async def _next_event(self, inflight: Mapping[asyncio.Task, int]) -> set[asyncio.Task]:
+    async def _next_event(self, inflight: Mapping[asyncio.Task, int]) -> set[asyncio.Future]:
         """Wait for a send to finish, a wake-up or the next due row; return finished sends."""
         nxt = await anyio.to_thread.run_sync(self.next_due)
+        # ≥ 5 ms: a due row another dispatcher is claiming right now is not spun on
+        return await self._until_due(nxt, set(inflight), floor=0.005)
+
+    async def _until_due(
+        self, nxt: datetime | None, others: set[asyncio.Future], *, floor: float = 0.0
+    ) -> set[asyncio.Future]:
+        """Wait until ``nxt`` (at most ``MAX_SLEEP``), a wake-up, or any of ``others``; return
+        those of ``others`` that finished."""
         delay = MAX_SLEEP
         if nxt is not None:
-            # ≥ 5 ms: a due row another dispatcher is claiming right now is not spun on
-            delay = max(0.005, min(MAX_SLEEP, (nxt - self.clock.now()).total_seconds()))
+            delay = max(floor, min(MAX_SLEEP, (nxt - self.clock.now()).total_seconds()))
         wake = asyncio.ensure_future(self._wake.wait())
         try:
             done, _ = await asyncio.wait(
-                {*inflight, wake}, timeout=delay, return_when=asyncio.FIRST_COMPLETED
+                {*others, wake}, timeout=delay, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
             wake.cancel()
@@ -605,11 +612,8 @@ class OutboxDispatcher:
             except Exception:
                 log.exception("outbox loop error; retrying")
                 nxt = None
-            delay = MAX_SLEEP
-            if nxt is not None:
-                delay = max(0.0, min(MAX_SLEEP, (nxt - self.clock.now()).total_seconds()))
-            wake = asyncio.ensure_future(self._wake.wait())
             halt = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({wake, halt}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-            for task in (wake, halt):
-                task.cancel()
+            try:
+                await self._until_due(nxt, {halt})
+            finally:
+                halt.cancel()
