@@ -32,6 +32,7 @@ from linebot.v3.webhooks import Event
 from bot.channels.line.inbound import CHANNEL, address_of, to_event
 from bot.channels.line.messenger import LineMessenger, without_env_lookups
 from bot.core.events import Followed, Inbound
+from bot.http_json import BadBody, parse_json, refuse, text_of
 
 log = logging.getLogger("kyodo.line")
 
@@ -107,17 +108,18 @@ HANDLED_TYPES = frozenset({"message", "postback", "follow", "unfollow"})
 MAX_ID = 128
 
 
-def inbox_rows(body: str, now: datetime) -> list[dict[str, Any]]:
+def inbox_rows(body: bytes, now: datetime) -> list[dict[str, Any]]:
     """The events of a verified body that Kyodo acts on, as inbox rows.
 
-    Raises ValueError for a body that is not a LINE callback. Standby-mode events, types
+    Raises BadBody (a ValueError) for a body that is not a LINE callback: not JSON, invalid
+    UTF-8, nested deeper than any LINE payload, or without an events list. Standby-mode events, types
     Kyodo ignores (join, unsend, …) and events without a user or an event id are dropped here,
     so they cost nothing downstream. The payload keeps JSON's ASCII escapes (NUL-safe).
     """
-    data = json.loads(body)
+    data = parse_json(body)
     events = data.get("events") if isinstance(data, dict) else None
     if not isinstance(events, list):
-        raise ValueError("no events list")
+        raise BadBody("no events list")
     rows = []
     for raw in events:
         if not isinstance(raw, dict) or raw.get("mode") == "standby":
@@ -153,15 +155,17 @@ async def line_webhook(request: Request) -> Response:
     if not signature:
         raise HTTPException(400, "missing signature")
     try:
-        body = raw_body.decode("utf-8")
-    except UnicodeDecodeError:
+        body = text_of(raw_body)
+    except BadBody as exc:
+        refuse("/line/webhook", exc)
         raise HTTPException(400, "malformed body") from None
     if not channel.validator.validate(body, signature):
         log.warning("LINE webhook with a bad signature rejected")
         raise HTTPException(400, "invalid signature")
     try:
-        rows = inbox_rows(body, runtime.clock.now())
-    except ValueError:
+        rows = inbox_rows(raw_body, runtime.clock.now())
+    except BadBody as exc:
+        refuse("/line/webhook", exc)
         raise HTTPException(400, "malformed body") from None
     try:
         await runtime.inbox.write(rows)
