@@ -10,7 +10,7 @@ import typer
 
 from bot.channels.line import cli as line_cli
 from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 
 app = typer.Typer(help="Kyodo: LINE + Slack front end for public-private collaboration.")
 db_app = typer.Typer(help="Database schema.")
@@ -24,6 +24,15 @@ def _settings() -> Settings:
     return settings
 
 
+def _check(settings: Settings) -> None:
+    """Refuse to start on a configuration error: one line naming the variable, exit code 2."""
+    try:
+        settings.check()
+    except ConfigurationError as exc:
+        typer.echo(f"kyodo: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -34,7 +43,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    settings.check()
+    _check(settings)
     if settings.simulator_enabled:
         typer.echo(f"Kyodo simulator: http://{host}:{port}/simulator")
     uvicorn.run(
@@ -53,7 +62,7 @@ def serve(
 def worker() -> None:
     """Handle webhook events from the inbox and deliver scheduled messages (scaled setups)."""
     settings = _settings()
-    settings.check()
+    _check(settings)
     asyncio.run(_worker(settings))
 
 
