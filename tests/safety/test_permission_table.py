@@ -69,10 +69,10 @@ class World:
     ids: dict[str, int]
 
 
-@pytest.fixture
-def world(settings, engine, clock, messenger) -> World:
-    s = settings.model_copy(update={"messages_per_hour": 100_000, "posts_per_hour": 1_000})
-    runtime = build_runtime(s, engine=engine, clock=clock, messengers={"simulator": messenger})
+def seed(runtime, clock) -> dict[str, int]:
+    """Other people's things: an open idea call with an anonymous idea, an initiative with a
+    participant who left a join message, a meeting, an organisation. Returns their ids."""
+    engine = runtime.engine
 
     def person(user: str, name: str, staff: bool = False) -> Conversation:
         c = Conversation(runtime, user=user, name=name, staff=staff)
@@ -119,10 +119,7 @@ def world(settings, engine, clock, messenger) -> World:
         db.add(org)
         db.flush()
         org_id = org.id
-    forger = person("U-forger", "通りすがり")
-    with session_scope(engine) as db:
-        forger_id = db.exec(select(Person.id).where(Person.display_name == "通りすがり")).one()
-    ids = {
+    return {
         "initiative_id": ini_id,
         "call_id": call_id,
         "idea_id": idea_id,
@@ -132,6 +129,18 @@ def world(settings, engine, clock, messenger) -> World:
         "entity_id": ini_id,
         "request_id": 1,
     }
+
+
+@pytest.fixture
+def world(settings, engine, clock, messenger) -> World:
+    s = settings.model_copy(update={"messages_per_hour": 100_000, "posts_per_hour": 1_000})
+    runtime = build_runtime(s, engine=engine, clock=clock, messengers={"simulator": messenger})
+    ids = seed(runtime, clock)
+    forger = Conversation(runtime, user="U-forger", name="通りすがり")
+    forger.follow()
+    forger.tap("同意する")
+    with session_scope(engine) as db:
+        forger_id = db.exec(select(Person.id).where(Person.display_name == "通りすがり")).one()
     return World(runtime, forger, forger_id, ids)
 
 
