@@ -15,9 +15,17 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.channels.line.conftest import sign as line_sign
 from tests.channels.line.conftest import text_event
+from tests.channels.line.test_hostile_input import (
+    HYPOTHESIS,
+    MAX_DEPTH,
+    invalid_encodings,
+    nested_bodies,
+)
 from tests.channels.slack.conftest import SECRET as SLACK_SECRET
 from tests.conftest import count
 
@@ -170,3 +178,40 @@ def test_a_real_slack_body_still_gets_through(both_channels):
     )
     assert response.status_code == 200
     assert "abc" in response.text
+
+
+@HYPOTHESIS
+@given(case=nested_bodies(), signed=st.booleans())
+def test_slack_events_nested_bodies_never_5xx(both_channels, engine, caplog, case, signed):
+    body, depth = case
+    before = stored(engine)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        response = both_channels.slack.client.post(
+            "/slack/events",
+            content=body,
+            headers=slack_headers(body, "application/json", signed),
+        )
+        both_channels.slack.settle()
+    assert response.status_code < 500
+    assert errors(caplog) == []
+    if not signed:
+        assert response.status_code == 401
+    elif depth > MAX_DEPTH:
+        assert response.status_code == 400
+    if response.status_code >= 400:
+        assert stored(engine) == before
+
+
+@HYPOTHESIS
+@given(body=invalid_encodings, signed=st.booleans())
+def test_slack_events_invalid_encodings_are_401_or_400(both_channels, engine, caplog, body, signed):
+    before = stored(engine)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        response = both_channels.slack.client.post(
+            "/slack/events", content=body, headers=slack_headers(body, "application/json", signed)
+        )
+    assert response.status_code == (400 if signed else 401)
+    assert errors(caplog) == []
+    assert stored(engine) == before
