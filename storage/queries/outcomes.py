@@ -196,3 +196,71 @@ def person_summary(db: Session, person_id: int) -> dict[str, int]:
         "ideas": int(found.get(ledger.IDEAS_SUBMITTED, 0)),
         "adopted": int(found.get(ledger.IDEAS_ADOPTED, 0)),
     }
+
+
+def current_period(kind: str, now: datetime, tz: tzinfo) -> Period:
+    if kind == "month":
+        return this_month(now, tz)
+    if kind == "fiscal_year":
+        return this_fiscal_year(now, tz)
+    return ALL_TIME
+
+
+def trend_periods(kind: str, now: datetime, tz: tzinfo) -> list[Period]:
+    """The periods an indicator's trend is drawn over: 12 months or 5 fiscal years."""
+    if kind == "month":
+        return recent_months(now, tz, 12)
+    return recent_fiscal_years(now, tz, 5)
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One indicator this period: actual against target, and the trend behind it."""
+
+    measure: str
+    period: Period
+    actual: int
+    target: int | None
+    trend: list[tuple[Period, int]]
+
+    @property
+    def percent(self) -> int | None:
+        if not self.target:
+            return None
+        return round(100 * self.actual / self.target)
+
+
+def indicator_value(
+    db: Session,
+    measure: str,
+    period_kind: str,
+    target: int | None,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    public: bool,
+) -> IndicatorValue:
+    period = current_period(period_kind, now, tz)
+    if period_kind == "all":  # a running total: the trend is cumulative by fiscal year
+        points = [
+            (p, count(db, measure, Period("all", None, p.end), public=public))
+            for p in recent_fiscal_years(now, tz, 5)
+        ]
+    else:
+        points = trend(db, measure, trend_periods(period_kind, now, tz), public=public)
+    return IndicatorValue(
+        measure, period, count(db, measure, period, public=public), target, points
+    )
+
+
+def period_label(period: Period, language: str) -> str:
+    """令和 is not used: 2026年度 reads the same to everyone and sorts."""
+    if period.kind == "month":
+        return (
+            f"{period.year}年{period.month}月"
+            if language == "ja"
+            else f"{period.year}-{period.month:02d}"
+        )
+    if period.kind == "fiscal_year":
+        return f"{period.year}年度" if language == "ja" else f"FY{period.year}"
+    return "累計" if language == "ja" else "All time"
