@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,84 +27,47 @@ from storage.queries import public_items as p
 
 router = APIRouter()
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-SMALL_NOTE = "3人未満は 空欄 / empty when fewer than 3 people"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # Table Schema type
-    ja: str
-    en: str
-
-
-def _c(name: str, type_: str, ja: str, en: str) -> Column:
-    return Column(name, type_, ja, en)
-
-
-SCHEMAS: dict[str, tuple[str, str, tuple[Column, ...]]] = {
+# Each resource's columns and Table Schema types; titles and descriptions (ja and en) are
+# catalog messages open_data.<resource> and open_data.<resource>_<column>.
+SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
     "initiatives": (
-        "完了した取組と 成果",
-        "Completed initiatives and their results",
-        (
-            _c("id", "integer", "取組の番号", "Initiative number"),
-            _c("title", "string", "タイトル", "Title"),
-            _c("category", "string", "分野（コード）", "Category code"),
-            _c("area", "string", "地域（コード）", "Area code"),
-            _c("actor_kind", "string", "投稿した主体の種類", "Kind of the posting actor"),
-            _c("organisation", "string", "団体名（個人は空欄）", "Organisation (empty for people)"),
-            _c("completed_at", "date", "完了した日", "Date completed"),
-            _c("participants", "integer", f"完了時の参加者数（{SMALL_NOTE}）", "Participants"),
-            _c("result_summary", "string", "成果の報告", "Results report"),
-            _c("from_idea", "integer", "もとになった アイデアの番号", "Idea it came from"),
-        ),
+        ("id", "integer"),
+        ("title", "string"),
+        ("category", "string"),
+        ("area", "string"),
+        ("actor_kind", "string"),
+        ("organisation", "string"),
+        ("completed_at", "date"),
+        ("participants", "integer"),
+        ("result_summary", "string"),
+        ("from_idea", "integer"),
     ),
     "ideas": (
-        "採用された アイデアと 区の回答",
-        "Adopted ideas and the ward's answers",
-        (
-            _c("id", "integer", "アイデアの番号", "Idea number"),
-            _c("call_title", "string", "アイデア募集の タイトル", "Idea call title"),
-            _c("idea", "string", "アイデア（投稿者名は ふくみません）", "Idea (no author)"),
-            _c("status", "string", "採用 adopted ／ 一部採用 partly", "adopted or partly"),
-            _c("answer", "string", "区の回答", "The ward's answer"),
-            _c("answered_at", "date", "回答した日", "Date answered"),
-            _c("initiative_id", "integer", "生まれた取組の番号", "Initiative it became"),
-        ),
+        ("id", "integer"),
+        ("call_title", "string"),
+        ("idea", "string"),
+        ("status", "string"),
+        ("answer", "string"),
+        ("answered_at", "date"),
+        ("initiative_id", "integer"),
     ),
     "meetings": (
-        "開かれた会議（出席者名は ふくみません）",
-        "Meetings held (no attendee names)",
-        (
-            _c("id", "integer", "会議の番号", "Meeting number"),
-            _c("title", "string", "会議の名前", "Meeting title"),
-            _c("date", "date", "開いた日", "Date held"),
-            _c("initiative_id", "integer", "取組の番号", "Initiative number"),
-            _c("attendance", "integer", f"出席予定の人数（{SMALL_NOTE}）", "Attendance"),
-        ),
+        ("id", "integer"),
+        ("title", "string"),
+        ("date", "date"),
+        ("initiative_id", "integer"),
+        ("attendance", "integer"),
     ),
     "indicators": (
-        "計画の指標：目標と 実績の 推移",
-        "Plan indicators: targets and actuals over time",
-        (
-            _c("code", "string", "指標のコード", "Indicator code"),
-            _c("name_ja", "string", "指標名（日本語）", "Indicator name (Japanese)"),
-            _c("name_en", "string", "指標名（英語）", "Indicator name (English)"),
-            _c("measure", "string", "台帳の 測定項目", "Ledger measure"),
-            _c("period", "string", "期間（2026年度 = FY2026, 4月〜3月）", "Period"),
-            _c("actual", "integer", f"実績（人数の指標は {SMALL_NOTE}）", "Actual"),
-            _c("target", "integer", "目標（期間ごと）", "Target per period"),
-        ),
+        ("code", "string"),
+        ("name_ja", "string"),
+        ("name_en", "string"),
+        ("measure", "string"),
+        ("period", "string"),
+        ("actual", "integer"),
+        ("target", "integer"),
     ),
-    "partnerships": (
-        "主体の種類どうしの 協働（完了した取組の数）",
-        "Partnerships between kinds of actors (completed initiatives)",
-        (
-            _c("kind_a", "string", "主体の種類 A", "Kind of actor A"),
-            _c("kind_b", "string", "主体の種類 B", "Kind of actor B"),
-            _c("initiatives", "integer", "取組の数（1〜2は 空欄）", "Initiatives (1–2: empty)"),
-        ),
-    ),
+    "partnerships": (("kind_a", "string"), ("kind_b", "string"), ("initiatives", "integer")),
 }
 
 
@@ -194,7 +156,7 @@ def _cell(value: Any) -> str:
 def to_csv(name: str, data: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    columns = [c.name for c in SCHEMAS[name][2]]
+    columns = [c for c, _type in SCHEMAS[name]]
     writer.writerow(columns)
     for row in data:
         writer.writerow([_cell(row[c]) for c in columns])
@@ -203,14 +165,17 @@ def to_csv(name: str, data: list[dict[str, Any]]) -> bytes:
 
 def descriptor(runtime) -> dict[str, Any]:
     ward = runtime.ward
+    text = runtime.catalog.text
     updated = runtime.clock.now().astimezone(ZoneInfo(ward.timezone)).isoformat(timespec="seconds")
+
+    def both(key: str, **values: str) -> str:
+        return f"{text(key, 'ja', **values)} / {text(key, 'en', **values)}"
+
     return {
         "name": "kyodo-collaboration-outcomes",
-        "title": f"{ward.display_name('ja')} 協働の成果 / {ward.display_name('en')} outcomes",
-        "description": (
-            "協働プラットフォームの 成果の記録（個人情報は ふくみません）。"
-            " / Outcomes of public–private collaboration, without personal data."
-        ),
+        "title": f"{text('open_data.package_title', 'ja', ward=ward.display_name('ja'))} / "
+        f"{text('open_data.package_title', 'en', ward=ward.display_name('en'))}",
+        "description": both("open_data.package_description"),
         "licenses": [
             {
                 "name": "CC-BY-4.0",
@@ -224,23 +189,23 @@ def descriptor(runtime) -> dict[str, Any]:
             {
                 "name": name,
                 "path": f"{name}.csv",
-                "title": f"{ja} / {en}",
+                "title": both(f"open_data.{name}"),
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8-sig",
                 "schema": {
                     "fields": [
                         {
-                            "name": c.name,
-                            "type": c.type,
-                            "title": c.ja,
-                            "description": f"{c.ja} / {c.en}",
+                            "name": column,
+                            "type": type_,
+                            "title": text(f"open_data.{name}_{column}", "ja"),
+                            "description": both(f"open_data.{name}_{column}"),
                         }
-                        for c in columns
+                        for column, type_ in columns
                     ]
                 },
             }
-            for name, (ja, en, columns) in SCHEMAS.items()
+            for name, columns in SCHEMAS.items()
         ],
     }
 

@@ -200,8 +200,8 @@ def render(runtime, lang: str) -> str:
         )
         out.append(
             f'<article class="item"><h3>{e(item.title)}</h3><p class="muted">{e(meta)}</p>'
-            f"<p>{e(t('public.result'))}：{e(item.result_summary or '-')}</p>"
-            f"<p>{e(t('public.reflection'))}：{e(item.result_reflection or '-')}</p></article>"
+            f"<p>{e(t('public.labelled', label=t('public.result'), text=item.result_summary or '-'))}</p>"
+            f"<p>{e(t('public.labelled', label=t('public.reflection'), text=item.result_reflection or '-'))}</p></article>"
         )
     out.append("</section>")
 
@@ -213,7 +213,7 @@ def render(runtime, lang: str) -> str:
         out.append(
             f'<article class="item"><h3>{e(idea.body[:80])}</h3>'
             f'<p class="muted">{e(t("public.idea_meta", call=idea.call_title, status=status, date=_day(idea.answered_at, tz)))}</p>'
-            f"<p>{e(t('public.answer'))}：{e(idea.answer)}</p></article>"
+            f"<p>{e(t('public.labelled', label=t('public.answer'), text=idea.answer))}</p></article>"
         )
     out.append("</section>")
 
