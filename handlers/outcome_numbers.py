@@ -7,6 +7,7 @@ items counted).
 
 from __future__ import annotations
 
+from bot.core.replies import Card
 from bot.core.turn import Turn
 from storage import ledger
 from storage.queries import outcomes as o
@@ -68,20 +69,22 @@ def staff_summary(turn: Turn) -> str:
     return "\n".join(lines)
 
 
-def resident_summary(turn: Turn) -> str:
-    """「あなたの協働」 and the ward's headline numbers, for マイページ."""
+def resident_card(turn: Turn) -> Card:
+    """「あなたの協働」 for マイページ: the person's own part, then the ward's headline numbers."""
     mine = o.person_summary(turn.db, turn.person.id or 0)
     ward = o.totals(turn.db, public=True)
-    return "\n".join(
+    body = "\n".join(
         (
-            turn.t("outcomes.yours_title"),
-            turn.t(
-                "outcomes.yours",
-                completed=mine["completed"],
-                attended=mine["attended"],
-                adopted=mine["adopted"],
-            ),
             turn.t("outcomes.ward_headline", numbers=_number_line(turn, ward)),
             turn.t("outcomes.public_link", url=public_url(turn)),
         )
+    )
+    return Card(
+        title=turn.t("outcomes.yours_title"),
+        body=body,
+        fields=(
+            (turn.t("outcomes.f_completed"), turn.t("outcomes.n_items", n=mine["completed"])),
+            (turn.t("outcomes.f_attended"), turn.t("outcomes.n_times", n=mine["attended"])),
+            (turn.t("outcomes.f_adopted"), turn.t("outcomes.n_items", n=mine["adopted"])),
+        ),
     )

@@ -197,3 +197,31 @@ def test_ideas_answers_conversions_and_meetings(staff, resident, engine, clock):
     assert (totals["meetings_held"], totals["attendance"]) == (1, 1)
     with Session(engine) as db:
         assert o.person_summary(db, suzuki)["attended"] == 1
+
+
+def test_my_page_shows_your_collaboration_and_the_ward_numbers(people, engine):
+    from bot.core.replies import Card
+
+    owner = people("U-owner", "はなこ")
+    post(owner)
+    ini = latest(engine)
+    taro = people("U-taro", "たろう")
+    taro.press(a.Join(ini.id))
+    newcomer = people("U-new", "あたらしい")
+    complete(owner, ini.id)
+
+    taro.command("me")
+    card = next(r for r in taro.last if isinstance(r, Card) and r.title == "あなたの協働")
+    assert dict(card.fields) == {
+        "参加して 完了した取組": "1件",
+        "出席した会議": "0回",
+        "採用された アイデア": "0件",
+    }
+    assert "区の 協働の成果：完了した取組 1件・参加者 1人" in card.body
+    assert "/public" in card.body
+    newcomer.command("me")
+    card = next(r for r in newcomer.last if isinstance(r, Card) and r.title == "あなたの協働")
+    assert dict(card.fields)["参加して 完了した取組"] == "0件"
+    english = people("U-en", "Ann", language="en")
+    english.command("me")
+    assert any(isinstance(r, Card) and r.title == "Your collaboration" for r in english.last)
