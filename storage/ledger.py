@@ -209,3 +209,26 @@ def forget_person(db: Session, person_id: int) -> None:
     db.execute(
         update(OutcomeFact).where(col(OutcomeFact.person_id) == person_id).values(person_id=None)
     )
+
+
+def backfill(db: Session) -> None:
+    """Record the facts of rows written before the ledger existed (or by the demo loader).
+
+    Times are the best the rows know (created, updated, answered, meeting start); keys make it
+    safe to run again, and facts already recorded keep their original time.
+    """
+    for ini in db.exec(select(Initiative).order_by(col(Initiative.id))).all():
+        initiative_posted(db, ini, ini.created_at)
+        status = InitiativeStatus(ini.status)
+        if status in (InitiativeStatus.RUNNING, InitiativeStatus.DONE):
+            initiative_status(db, ini, InitiativeStatus.RUNNING, ini.updated_at)
+        if status in (InitiativeStatus.DONE, InitiativeStatus.CANCELLED):
+            initiative_status(db, ini, status, ini.updated_at)
+    for idea in db.exec(select(Idea).order_by(col(Idea.id))).all():
+        if idea.status == IdeaStatus.WITHDRAWN:
+            continue
+        idea_submitted(db, idea, idea.created_at)
+        if idea.answered_at is not None:
+            idea_answered(db, idea, idea.answered_at)
+    for meeting in db.exec(select(Meeting).where(Meeting.status == "held")).all():
+        meeting_held(db, meeting, meeting.starts_at)

@@ -83,3 +83,19 @@ def test_files_are_excel_ready_public_and_impersonal(client, outcomes):  # noqa:
     for personal in ("たろう", "じろう", "鈴木", "はなこ", "U-owner-77", "U-taro-77"):
         assert personal not in everything, personal
     assert client.get("/open-data/people.csv").status_code == 404
+
+
+def test_the_demo_ward_package_validates(client, engine, tmp_path):
+    from storage.demo import load_demo
+    from tests.conftest import START
+
+    load_demo(engine, now=START)
+    load_demo(engine, now=START)  # idempotent: nothing counted twice
+    package = download(client, tmp_path)
+    initiatives = client.get("/open-data/initiatives.json").json()
+    assert len(initiatives) == 1 and initiatives[0]["participants"] is not None
+    result = validate(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(package["resources"]) == len(RESOURCES)
+    page = client.get("/public").text
+    assert initiatives[0]["title"] in page
