@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import combinations
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -62,7 +63,7 @@ MEASURES: tuple[str, ...] = (
 ADOPTED = (IdeaStatus.ADOPTED, IdeaStatus.PARTLY)
 
 
-def record(db: Session, key: str, measure: str, at: datetime, **fields: object) -> bool:
+def record(db: Session, key: str, measure: str, at: datetime, **fields: Any) -> bool:
     """Write one fact unless its key is already there; True when it was new."""
     if db.exec(select(OutcomeFact.id).where(OutcomeFact.key == key)).first() is not None:
         return False

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-import pygal
-from pygal.style import Style
+import pygal  # type: ignore[import-untyped]
+from pygal.style import Style  # type: ignore[import-untyped]
 
 SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 

@@ -152,7 +152,7 @@ def partnership_matrix(
     stmt = (
         select(OutcomeFact.actor_kind, OutcomeFact.partner_kind, func.sum(OutcomeFact.quantity))
         .where(OutcomeFact.measure == ledger.PARTNERSHIPS)
-        .group_by(OutcomeFact.actor_kind, OutcomeFact.partner_kind)
+        .group_by(col(OutcomeFact.actor_kind), col(OutcomeFact.partner_kind))
     )
     return {(a, b): int(n) for a, b, n in db.exec(_filtered(stmt, period, public)).all()}
 
@@ -174,11 +174,11 @@ def participants_of(db: Session, initiative_ids: Iterable[int]) -> dict[int, int
             OutcomeFact.measure == ledger.PARTICIPANTS,
             col(OutcomeFact.initiative_id).in_(ids),
         )
-        .group_by(OutcomeFact.initiative_id)
+        .group_by(col(OutcomeFact.initiative_id))
     ).all()
     found: dict[int, int] = defaultdict(int)
     for ini_id, n in rows:
-        found[int(ini_id)] = int(n or 0)
+        found[int(ini_id or 0)] = int(n or 0)
     return {i: found[i] for i in ids}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -70,7 +71,7 @@ class HeldMeeting:
     attendance: int | None  # None below SMALL
 
 
-def _sums(db: Session, measure: str, column: object, ids: list[int]) -> dict[int, int]:
+def _sums(db: Session, measure: str, column: Any, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
     rows = db.exec(
@@ -94,7 +95,9 @@ def completed_initiatives(db: Session) -> list[CompletedInitiative]:
         .where(Initiative.status == InitiativeStatus.DONE, col(Initiative.hidden).is_(False))
         .order_by(col(OutcomeFact.occurred_at).desc(), col(Initiative.id).desc())
     ).all()
-    counts = _sums(db, ledger.PARTICIPANTS, OutcomeFact.initiative_id, [i.id for i, _, _ in rows])
+    counts = _sums(
+        db, ledger.PARTICIPANTS, OutcomeFact.initiative_id, [i.id or 0 for i, _, _ in rows]
+    )
     return [
         CompletedInitiative(
             id=ini.id or 0,
