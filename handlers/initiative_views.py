@@ -152,7 +152,8 @@ def initiative_card(
     buttons: list[Button] = []
     mine = q.participation(turn.db, ini.id, viewer.id) if viewer.id else None
     open_for_joining = ini.status in (InitiativeStatus.RECRUITING, InitiativeStatus.PREPARING)
-    if mine is not None and mine.status in q.ACTIVE:
+    done = ini.status == InitiativeStatus.DONE
+    if mine is not None and mine.status in q.ACTIVE and not done:
         buttons.append(Button(label=t("initiatives.b_withdraw"), data=pack(a.Withdraw(ini.id))))
     elif open_for_joining:
         buttons.append(

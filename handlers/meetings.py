@@ -36,6 +36,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers.common import REASK, Menu
 from schedules import reminders
+from storage import ledger
 from storage.db import is_postgres
 from storage.models import (
     IdeaCall,
@@ -1213,6 +1214,7 @@ def step_record(turn: Turn, text: str) -> None:
     meeting.record = body
     if turn.now >= meeting.starts_at:
         meeting.status = "held"
+        ledger.meeting_held(turn.db, meeting, turn.now)
     meeting.updated_at = turn.now
     turn.db.add(meeting)
     turn.audit("meeting.record", "meeting", meeting.id)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import String, cast, delete, or_, update
 from sqlmodel import Session, select
 
+from storage.ledger import forget_person
 from storage.models import (
     Actor,
     ChannelAccount,
@@ -79,6 +80,7 @@ def erase_person(db: Session, person: Person, *, placeholder: str, now: datetime
             .values(status=OutboxStatus.CANCELLED, payload=[])
         )
         db.execute(update(OutboxMessage).where(quoted).values(payload=[]))
+    forget_person(db, person.id or 0)
     person.display_name = placeholder
     person.real_name = None
     person.consent_version = None
