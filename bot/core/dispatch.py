@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import logging
 import threading
 import weakref
@@ -36,6 +35,7 @@ from bot.core.replies import Reply, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.i18n import Catalog
+from bot.logs import pseudonym
 from bot.ward import Ward
 from storage.db import insert_or_skip, is_postgres, session_scope
 from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person, ProcessedEvent
@@ -43,11 +43,6 @@ from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person
 log = logging.getLogger("kyodo.dispatch")
 
 STAFF_CHANNELS = frozenset({"slack", "simulator"})
-
-
-def pseudonym(external_id: str) -> str:
-    """A stable, non-reversible tag for logs: raw channel user ids never reach a log line."""
-    return hashlib.sha256(external_id.encode()).hexdigest()[:12]
 
 
 class DuplicateEvent(Exception):
