@@ -67,6 +67,7 @@ class DeclineConsent:
 @action("pm")
 class MyDataAction:
     step: str  # show | download | delete | confirm
+    person: int = 0  # whom the confirm button was made for: anyone else's tap is refused
 
 
 def version(turn: Turn) -> str:
@@ -251,13 +252,15 @@ def my_data_action(turn: Turn, act: MyDataAction) -> None:
                 buttons=(
                     Button(
                         label=turn.t("privacy.delete_yes"),
-                        data=pack(MyDataAction("confirm")),
+                        data=pack(MyDataAction("confirm", turn.person.id)),
                         style="danger",
                     ),
                     Button(label=turn.t("common.cancel_button"), data=pack(MyDataAction("show"))),
                 ),
             )
         )
+    elif act.step == "confirm" and act.person != turn.person.id:
+        turn.say_text("privacy.not_your_button")
     elif act.step == "confirm":
         placeholder = turn.t("common.deleted_user")
         turn.audit("person.erased", "person", turn.person.id)

@@ -321,16 +321,15 @@ class Dispatcher:
 
     def _dialog_state(self, db: Session, event: Inbound) -> DialogState:
         a = event.address
+        conversation = "" if event.reply_privately else (a.conversation_id or "")
         stmt = select(DialogState).where(
             DialogState.channel == a.channel,
-            DialogState.conversation_id == (a.conversation_id or ""),
+            DialogState.conversation_id == conversation,
             DialogState.user_id == a.user_id,
         )
         if is_postgres(self.engine):
             stmt = stmt.with_for_update()  # serialise one conversation across processes
         state = db.exec(stmt).first()
         if state is None:  # added only if a dialog starts (most turns need no row)
-            state = DialogState(
-                channel=a.channel, conversation_id=a.conversation_id or "", user_id=a.user_id
-            )
+            state = DialogState(channel=a.channel, conversation_id=conversation, user_id=a.user_id)
         return state

@@ -81,6 +81,8 @@ class LineChannel:
         except Exception:  # a type or field newer than the SDK: translate from the raw JSON
             event = None
         inbound = to_event(event, raw)
+        if inbound is not None and not inbound.addressed:
+            return None  # group chatter: residents talking to each other
         if isinstance(inbound, Followed) and inbound.display_name is None:
             inbound = await self.with_profile(inbound)
         return inbound
