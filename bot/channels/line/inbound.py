@@ -64,7 +64,9 @@ def to_event(event: Any, raw: dict[str, Any]) -> Inbound | None:
     kind = raw.get("type")
     if address.conversation_id:
         return _in_shared_chat(event, raw, common)
-    if isinstance(event, FollowEvent):
+    if isinstance(event, FollowEvent) or kind == "follow":
+        # line-bot-sdk-java's follow.json has no ``follow`` object, which the Python SDK refuses
+        # to parse: the type alone says the person added Kyodo.
         return Followed(**common)
     if isinstance(event, UnfollowEvent):
         return Unfollowed(**common)

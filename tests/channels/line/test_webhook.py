@@ -217,3 +217,15 @@ def test_web_process_only_stores_and_a_worker_answers(line_settings, engine, clo
     assert asyncio.run(worker()) == 1
     assert count(engine, "inbox_event") == 0
     assert "tok-worker" in replies_by_token(line_api)
+
+
+def test_follow_without_the_follow_object_is_a_follow(line, line_api, engine):
+    line_api.profiles["U2001"] = "ゆい"
+    event = follow_event("U2001", reply_token="tok-bare-follow")
+    event.pop("follow")  # the shape of line-bot-sdk-java's follow.json
+    payload = json.dumps({"destination": "Ubot", "events": [event]}).encode()
+    assert line.post(payload).status_code == 200
+    line.drain()
+    sent = replies_by_token(line_api)["tok-bare-follow"]
+    assert "ともだち追加" in sent[0]["text"]
+    assert count(engine, "person") == 1
