@@ -229,3 +229,23 @@ def test_follow_without_the_follow_object_is_a_follow(line, line_api, engine):
     sent = replies_by_token(line_api)["tok-bare-follow"]
     assert "ともだち追加" in sent[0]["text"]
     assert count(engine, "person") == 1
+
+
+def test_a_replayed_body_older_than_the_replay_window_changes_nothing(line, line_api, engine):
+    from storage.inbox import PROCESSED_EVENT_RETENTION, replay_cutoff
+
+    now = line.runtime.clock.now()
+    old = follow_event("U2002")
+    old["timestamp"] = int((replay_cutoff(now).timestamp() - 60) * 1000)
+    fresh = follow_event("U2003")
+    fresh["timestamp"] = int((now - PROCESSED_EVENT_RETENTION / 2).timestamp() * 1000)
+    assert line.send(old).status_code == 200  # acknowledged, so LINE stops
+    assert count(engine, "inbox_event") == 0
+    assert count(engine, "processed_event") == 0
+    assert count(engine, "person") == 0
+    assert line_api.requests == []
+    assert line.channel.replays_refused == 1
+
+    line.send(fresh)  # inside the window: handled as usual
+    assert count(engine, "person") == 1
+    assert line.channel.replays_refused == 1
