@@ -33,6 +33,7 @@ from bot.core.events import Followed, Inbound, TextReceived
 from bot.core.ports import Messenger
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
+from bot.core.text import sanitize
 from bot.core.turn import Turn
 from bot.i18n import Catalog
 from bot.logs import pseudonym
@@ -286,7 +287,7 @@ class Dispatcher:
         """
         language = event.language if event.language in ("ja", "en") else None
         language = language or self.default_language
-        name = (event.display_name or "").strip()[:40] or self.catalog.text(
+        name = sanitize(event.display_name or "")[:40].strip() or self.catalog.text(
             "common.default_name", language
         )
         attempt = db.begin_nested()

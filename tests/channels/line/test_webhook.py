@@ -249,3 +249,20 @@ def test_a_replayed_body_older_than_the_replay_window_changes_nothing(line, line
     line.send(fresh)  # inside the window: handled as usual
     assert count(engine, "person") == 1
     assert line.channel.replays_refused == 1
+
+
+def test_a_profile_name_passes_through_the_same_sanitiser_as_typed_text(line, line_api, engine):
+    line_api.profiles["U2004"] = "\u202eアリス\u200b<!channel>\x07 "
+    line.send(follow_event("U2004"))
+    with engine.connect() as conn:
+        person = conn.exec_driver_sql("SELECT display_name FROM person").scalar_one()
+        actor = conn.exec_driver_sql("SELECT name FROM actor").scalar_one()
+    assert person == actor == "アリス<!channel>"  # markup is escaped where it is rendered
+
+
+def test_a_profile_name_of_only_control_characters_gets_the_default_name(line, line_api, engine):
+    line_api.profiles["U2005"] = "\u202e\u200f"
+    line.send(follow_event("U2005"))
+    with engine.connect() as conn:
+        person = conn.exec_driver_sql("SELECT display_name FROM person").scalar_one()
+    assert person and "\u202e" not in person
