@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, WrappedLogger
 
 # LINE user/group/room ids: U/C/R + 32 characters. Slack user ids: U/W + 8–11 upper-case
 # letters and digits with at least one digit (so words like UNAVAILABLE are left alone).
@@ -49,7 +50,7 @@ def _redacted(value: Any) -> Any:
     return value
 
 
-def redact_ids(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_ids(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
     """structlog processor: the last step before rendering, so it sees the traceback too."""
     return {key: _redacted(value) for key, value in event_dict.items()}
 
