@@ -279,6 +279,8 @@ class Meeting(SQLModel, table=True):
     status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled | held
     created_by: int = Field(foreign_key="person.id")
     record: str | None = Field(default=None, max_length=2000)  # notes after the meeting
+    # Details (place, URL, notes, .ics) only for invitees, the organiser, managers and staff.
+    invite_only: bool = False
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
