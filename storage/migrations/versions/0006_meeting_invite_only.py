@@ -1,7 +1,7 @@
 """meeting.invite_only: invitation-only meetings show their details to invitees only
 
-Revision ID: 0005_meeting_invite_only
-Revises: 0004_inbox
+Revision ID: 0006_meeting_invite_only
+Revises: 0005_outcomes
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_meeting_invite_only"
-down_revision: str | None = "0004_inbox"
+revision: str = "0006_meeting_invite_only"
+down_revision: str | None = "0005_outcomes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
