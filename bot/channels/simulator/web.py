@@ -160,6 +160,7 @@ async def simulator_config(request: Request) -> JSONResponse:
             "menu": menu,
             "ward": runtime.ward.name,
             "clock": _clock_info(runtime),
+            "public_url": runtime.settings.public_base_url,
         }
     )
 
@@ -197,6 +198,8 @@ async def simulator_events(
                 except TimeoutError:
                     yield ": ping\n\n"
                     continue
+                if event == "bye":  # the server is stopping (see hub.close_streams)
+                    return
                 if event == "clock":
                     data = _clock_info(runtime)
                 yield _sse(event, data, data.get("seq"))
