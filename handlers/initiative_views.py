@@ -153,7 +153,7 @@ def initiative_card(
     mine = q.participation(turn.db, ini.id, viewer.id) if viewer.id else None
     open_for_joining = ini.status in (InitiativeStatus.RECRUITING, InitiativeStatus.PREPARING)
     if mine is not None and mine.status in q.ACTIVE:
-        buttons.append(Button(label=t("initiatives.b_withdraw"), data=pack(a.Withdraw(ini.id))))
+        buttons.append(Button(label=t("initiatives.b_withdraw"), data=pack(a.WithdrawAsk(ini.id))))
     elif open_for_joining:
         buttons.append(
             Button(label=t("initiatives.b_join"), data=pack(a.Join(ini.id)), style="primary")
@@ -201,9 +201,11 @@ def schedule_button(t: Translator, ini: Initiative) -> Button:
 
 
 def report_button_for(t: Translator, entity: str, entity_id: int) -> Button:
-    from handlers.moderation import ReportItem
+    from handlers.moderation import AskReport
 
-    return Button(label=t("moderation.report"), data=pack(ReportItem(entity, entity_id)))
+    return Button(
+        label=t("moderation.report"), data=pack(AskReport(entity, entity_id)), style="subtle"
+    )
 
 
 def staff_card(turn: Turn, ini: Initiative) -> Card:

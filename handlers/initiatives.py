@@ -993,7 +993,14 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
     turn.db.add(mine)
     turn.db.flush()
     turn.audit("participation.withdrawn", "initiative", ini.id)
-    turn.say_text("initiatives.withdrawn", title=ini.title)
+    turn.say(
+        Choices(
+            text=turn.t("initiatives.withdrawn_undo", title=ini.title, minutes=10),
+            buttons=(
+                Button(label=turn.t("initiatives.b_undo"), data=pack(a.UndoWithdraw(ini.id, was))),
+            ),
+        )
+    )  # handlers/withdrawal.py takes the 取り消す (ten minutes, if the place is still free)
     promoted = _promote(turn, ini) if was == "joined" else None
     tell_poster(
         turn,
