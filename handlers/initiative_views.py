@@ -152,12 +152,19 @@ def initiative_card(
     buttons: list[Button] = []
     mine = q.participation(turn.db, ini.id, viewer.id) if viewer.id else None
     open_for_joining = ini.status in (InitiativeStatus.RECRUITING, InitiativeStatus.PREPARING)
-    if mine is not None and mine.status in q.ACTIVE:
-        buttons.append(Button(label=t("initiatives.b_withdraw"), data=pack(a.WithdrawAsk(ini.id))))
+    final = ini.status in (InitiativeStatus.DONE, InitiativeStatus.CANCELLED)
+    own = viewer.id is not None and viewer.id == ini.poster_id
+    if own:
+        fields = (*fields, (t("initiatives.f_yours"), t("initiatives.yours")))
+    elif mine is not None and mine.status in q.ACTIVE:
+        if not final:
+            buttons.append(
+                Button(label=t("initiatives.b_withdraw"), data=pack(a.WithdrawAsk(ini.id)))
+            )
     elif open_for_joining:
-        buttons.append(
-            Button(label=t("initiatives.b_join"), data=pack(a.Join(ini.id)), style="primary")
-        )
+        full = ini.capacity is not None and joined >= ini.capacity
+        label = t("initiatives.b_join_waitlist") if full else t("initiatives.b_join")
+        buttons.append(Button(label=label, data=pack(a.Join(ini.id)), style="primary"))
     buttons.append(Button(label=t("initiatives.b_profile"), data=pack(a.Profile(ini.actor_id))))
     request = q.open_request(turn.db, ini.id)
     if request is not None and (

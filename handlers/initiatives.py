@@ -26,6 +26,7 @@ from bot.core.replies import (
     Form,
     FormErrors,
     FormField,
+    Reply,
     Text,
 )
 from bot.core.router import Router
@@ -81,6 +82,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.CANCELLED: (),
 }
 JOINABLE = (S.RECRUITING, S.PREPARING)
+FINAL = (S.DONE, S.CANCELLED)  # no participation change after these (join, withdraw, undo)
 
 # ================================================================ helpers
 
@@ -858,6 +860,9 @@ def join(turn: Turn, act: a.Join) -> None:
     if ini.status not in JOINABLE:
         turn.say_text("initiatives.closed", status=status_label(turn.t, ini.status))
         return
+    if ini.poster_id == turn.person.id:
+        turn.say_text("initiatives.own_initiative", title=ini.title)
+        return
     mine = q.participation(turn.db, ini.id, turn.person.id)
     if mine is not None and mine.status in q.ACTIVE:
         turn.say_text(
@@ -983,6 +988,9 @@ def join_message_skip(turn: Turn, _act: a.JoinMessageSkip) -> None:
 def withdraw(turn: Turn, act: a.Withdraw) -> None:
     ini = _get(turn, act.initiative_id, for_update=True)
     if ini is None:
+        return
+    if ini.status in FINAL:
+        turn.say_text("initiatives.closed_for_changes", status=status_label(turn.t, ini.status))
         return
     mine = q.participation(turn.db, ini.id, turn.person.id)
     if mine is None or mine.status not in q.ACTIVE:
@@ -1370,9 +1378,14 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
         if person.id == turn.person.id or person.deleted:
             continue
         t = turn.tr_for(person)
+        notice: list[Reply] = [
+            Text(text=t("initiatives.status_notice", title=ini.title, status=status_label(t, new)))
+        ]
+        if new == S.DONE:  # the results report, and a button to open the initiative
+            notice.append(initiative_card(turn, ini, viewer=person, t=t))
         turn.notify(
             person,
-            Text(text=t("initiatives.status_notice", title=ini.title, status=status_label(t, new))),
+            *notice,
             kind="status",
             dedupe_key=f"initiative:{ini.id}:status:{new}:{person.id}",
         )

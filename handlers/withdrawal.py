@@ -16,7 +16,8 @@ from bot.core.replies import Button, Choices
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers import initiative_actions as a
-from handlers.initiatives import _get, tell_poster
+from handlers.initiative_views import status_label
+from handlers.initiatives import FINAL, _get, tell_poster
 from storage.models import InitiativeStatus
 from storage.queries import initiatives as q
 
@@ -30,6 +31,9 @@ OPEN = (InitiativeStatus.RECRUITING, InitiativeStatus.PREPARING)
 def ask(turn: Turn, act: a.WithdrawAsk) -> None:
     ini = _get(turn, act.initiative_id)
     if ini is None:
+        return
+    if ini.status in FINAL:
+        turn.say_text("initiatives.closed_for_changes", status=status_label(turn.t, ini.status))
         return
     mine = q.participation(turn.db, ini.id, turn.person.id)
     if mine is None or mine.status not in q.ACTIVE:
