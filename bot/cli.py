@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -89,6 +90,9 @@ def _quiet_server(config: Any) -> Any:
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             super().handle_exit(sig, frame)
+            # the process is about to end: spare the interpreter's final garbage collection of
+            # everything loaded so far (seconds on a busy machine, for nothing)
+            gc.freeze()
             if self.loop is not None and not self.loop.is_closed():
                 self.loop.call_soon_threadsafe(close_streams)
 
