@@ -45,6 +45,7 @@ from handlers.initiative_views import (
     thread_key,
 )
 from handlers.meetings import RECORD_FOLLOWUPS
+from storage import ledger
 from storage.db import is_postgres
 from storage.models import (
     Actor,
@@ -188,6 +189,7 @@ def create_initiative(turn: Turn, fields: dict[str, Any]) -> Initiative:
     )
     turn.db.add(ini)
     turn.db.flush()
+    ledger.initiative_posted(turn.db, ini, turn.now)
     turn.audit("initiative.post", "initiative", ini.id, actor_id=ini.actor_id)
     turn.notify_staff(staff_card(turn, ini), thread_key=thread_key(ini))
     _notify_immediate_followers(turn, ini)
@@ -989,12 +991,11 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
     ini = _get(turn, act.initiative_id, for_update=True)
     if ini is None:
         return
-    if ini.status in FINAL:
-        turn.say_text("initiatives.closed_for_changes", status=status_label(turn.t, ini.status))
-        return
     mine = q.participation(turn.db, ini.id, turn.person.id)
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
+        return
+    if closed_for_withdrawal(turn, ini):
         return
     was = mine.status
     mine.status, mine.updated_at = "withdrawn", turn.now
@@ -1025,6 +1026,17 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
             name=_name(turn, turn.db.get(Person, promoted.person_id)),
         )
     turn.notify_staff(Text(text=note), thread_key=thread_key(ini))
+
+
+def closed_for_withdrawal(turn: Turn, ini: Initiative) -> bool:
+    """After 完了 or 中止 nobody withdraws (forged and stale buttons included); says why."""
+    if ini.status == InitiativeStatus.DONE:  # participants are frozen at 完了
+        turn.say_text("initiatives.withdraw_after_done", title=ini.title)
+        return True
+    if ini.status in FINAL:
+        turn.say_text("initiatives.closed_for_changes", status=status_label(turn.t, ini.status))
+        return True
+    return False
 
 
 def _promote(turn: Turn, ini: Initiative) -> Participation | None:
@@ -1373,6 +1385,7 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
     ini.status = new
     _touch(turn, ini)
     turn.db.flush()
+    ledger.initiative_status(turn.db, ini, new, turn.now)
     turn.audit("initiative.status", "initiative", ini.id, old=str(old), new=str(new))
     for person in _active_people(turn, ini):
         if person.id == turn.person.id or person.deleted:

@@ -34,8 +34,10 @@ from bot.core.replies import (
 )
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.signed_links import sign
 from handlers.common import REASK, Menu
 from schedules import reminders
+from storage import ledger
 from storage.db import is_postgres
 from storage.models import (
     IdeaCall,
@@ -168,9 +170,37 @@ def where_text(t, meeting: Meeting) -> str:
     return " / ".join(parts) if parts else t("meetings.no_place")
 
 
-def ics_url(turn: Turn, meeting_id: int) -> str:
+def ics_path(meeting_id: int) -> str:
+    return f"/calendar/meetings/{meeting_id}.ics"
+
+
+def ics_url(turn: Turn, meeting: Meeting) -> str:
+    """Public meetings: a plain link. Invitation-only: signed, valid until a day after it ends
+    (the card is only shown to people who may see the meeting; the link must not be guessable)."""
     base = getattr(turn.config, "public_base_url", "") or ""
-    return f"{base.rstrip('/')}/calendar/meetings/{meeting_id}.ics"
+    assert meeting.id is not None
+    if not meeting.invite_only:
+        return f"{base.rstrip('/')}{ics_path(meeting.id)}"
+    until = (meeting.ends_at or meeting.starts_at) + timedelta(days=1)
+    return sign(
+        base,
+        ics_path(meeting.id),
+        secret=getattr(turn.config, "secret_key", ""),
+        now=turn.now,
+        ttl=max(until - turn.now, timedelta(days=1)),
+    )
+
+
+def may_see(turn: Turn, meeting: Meeting) -> bool:
+    """Everyone sees a public meeting; an invitation-only one only its invitees (an RSVP row
+    exists for every invitation, or they may answer now), the organiser, the initiative's
+    managers and staff."""
+    if not meeting.invite_only or can_manage(turn, meeting):
+        return True
+    invited = turn.db.exec(
+        select(Rsvp.id).where(Rsvp.meeting_id == meeting.id, Rsvp.person_id == turn.person.id)
+    ).first()
+    return invited is not None or eligible(turn, meeting)
 
 
 def feed_url(turn: Turn, person: Person) -> str:
@@ -266,7 +296,7 @@ def meeting_card(
         )
     if meeting.notes:
         fields.append((t("meetings.field_notes"), meeting.notes))
-    fields.append((t("meetings.field_calendar"), ics_url(turn, meeting.id)))
+    fields.append((t("meetings.field_calendar"), ics_url(turn, meeting)))
     badge = answer_label(t, answer) if answer else None
     if meeting.status == "cancelled":
         badge = t("meetings.badge_cancelled")
@@ -379,6 +409,7 @@ def create_meeting(turn: Turn, target: str, data: dict[str, Any]) -> Meeting:
         created_by=turn.person.id,
         created_at=turn.now,
         updated_at=turn.now,
+        invite_only=bool(data.get("invite_only")),
     )
     turn.db.add(meeting)
     turn.db.flush()
@@ -781,6 +812,17 @@ def meeting_form(turn: Turn, target: str, meeting: Meeting | None = None) -> For
                 required=False,
                 max_length=200,
             ),
+            FormField(
+                name="visibility",
+                label=t("meetings.field_visibility"),
+                input="select",
+                required=False,
+                options=(
+                    ("public", t("meetings.visibility_public")),
+                    ("invite_only", t("meetings.visibility_invite_only")),
+                ),
+                initial="public",
+            ),
         ),
         submit_label=t("meetings.button_create"),
         data=pack(MeetingForm(target)),
@@ -856,6 +898,7 @@ def submitted(turn: Turn, act: MeetingForm, values: dict[str, Any]) -> None:
         "notes": str(values.get("notes") or "").strip()[:1000],
         "reminders": specs,
         "reminder_text": str(values.get("reminder_text") or "").strip()[:200],
+        "invite_only": str(values.get("visibility") or "") == "invite_only",
     }
     meeting = create_meeting(turn, act.target, data)
     turn.say_text("meetings.created", title=meeting.title)
@@ -1009,6 +1052,8 @@ def show(turn: Turn, act: ShowMeeting) -> None:
     meeting = load_meeting(turn, act.meeting_id)
     if meeting is None:
         return turn.say_text("meetings.already_cancelled")
+    if not may_see(turn, meeting):
+        return turn.say_text("meetings.invite_only")
     rsvp = turn.db.exec(
         select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.person_id == turn.person.id)
     ).first()
@@ -1213,6 +1258,7 @@ def step_record(turn: Turn, text: str) -> None:
     meeting.record = body
     if turn.now >= meeting.starts_at:
         meeting.status = "held"
+        ledger.meeting_held(turn.db, meeting, turn.now)
     meeting.updated_at = turn.now
     turn.db.add(meeting)
     turn.audit("meeting.record", "meeting", meeting.id)

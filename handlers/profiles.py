@@ -19,6 +19,7 @@ from bot.core.replies import Button, Card, Carousel, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers import initiative_actions as a
+from handlers import outcome_numbers
 from handlers.common import REASK, Menu, menu_choices
 from handlers.initiative_views import (
     clean,
@@ -112,6 +113,7 @@ def my_page(turn: Turn, _args: str) -> None:
             ),
         )
     )
+    turn.say(outcome_numbers.resident_card(turn))
     buttons = [
         Button(label=t("profiles.b_edit"), data=pack(a.EditProfile(actor.id))),
         Button(label=t("profiles.b_mine"), data=pack(a.MyInitiatives())),

@@ -16,8 +16,7 @@ from bot.core.replies import Button, Choices
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers import initiative_actions as a
-from handlers.initiative_views import status_label
-from handlers.initiatives import FINAL, _get, tell_poster
+from handlers.initiatives import _get, closed_for_withdrawal, tell_poster
 from storage.models import InitiativeStatus
 from storage.queries import initiatives as q
 
@@ -32,12 +31,11 @@ def ask(turn: Turn, act: a.WithdrawAsk) -> None:
     ini = _get(turn, act.initiative_id)
     if ini is None:
         return
-    if ini.status in FINAL:
-        turn.say_text("initiatives.closed_for_changes", status=status_label(turn.t, ini.status))
-        return
     mine = q.participation(turn.db, ini.id, turn.person.id)
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
+        return
+    if closed_for_withdrawal(turn, ini):
         return
     turn.say(
         Choices(

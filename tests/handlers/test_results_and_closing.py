@@ -69,9 +69,9 @@ def test_after_done_nobody_withdraws_and_the_card_has_no_such_button(people, eng
     labels = [b.label for c in cards_in(taro.last) for b in c.buttons]
     assert "参加をやめる" not in labels and "参加したい" not in labels
     taro.press(a.Withdraw(ini.id))  # a forged or stale button
-    assert "参加の 変更は できません" in taro.text
+    assert "とりやめは できません" in taro.text
     taro.press(a.WithdrawAsk(ini.id))
-    assert "参加の 変更は できません" in taro.text
+    assert "とりやめは できません" in taro.text
     with Session(engine) as db:
         statuses = db.exec(
             select(Participation.status).where(Participation.initiative_id == ini.id)
