@@ -57,6 +57,9 @@ SELF = {
     "AcceptConsent", "DeclineConsent", "MyDataAction", "Profile", "CreateOrganisation",
     "JoinOrganisation", "MyInitiatives", "MyParticipations", "FollowSettings", "FollowPick",
     "FollowToggle", "FollowMode",
+    # the forger's own language, and ask-once confirmations of the forger's own report,
+    # withdrawal and its undo (the forger has no participation to withdraw)
+    "SetLanguage", "AskReport", "KeepReport", "WithdrawAsk", "WithdrawKeep", "UndoWithdraw",
 }  # fmt: skip
 OWNER_COLUMNS = ("person_id", "poster_id", "supporter_id", "reporter_id", "author_id")
 
