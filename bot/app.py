@@ -24,6 +24,7 @@ from bot.core.dispatch import Dispatcher
 from bot.core.inbox import Inbox
 from bot.core.ports import Messenger
 from bot.http import BodyLimitMiddleware
+from bot.http_json import JsonGuardMiddleware
 from bot.i18n import default_catalog
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -127,7 +128,8 @@ def create_app(
                 runtime.engine.dispose()
 
     app = FastAPI(title="Kyodo", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(JsonGuardMiddleware)
+    app.add_middleware(BodyLimitMiddleware)  # added last: runs first, before the guard reads
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:

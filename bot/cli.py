@@ -13,7 +13,7 @@ import typer
 
 from bot.channels.line import cli as line_cli
 from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 
 app = typer.Typer(help="Kyodo: LINE + Slack front end for public-private collaboration.")
 db_app = typer.Typer(help="Database schema.")
@@ -27,6 +27,15 @@ def _settings() -> Settings:
     return settings
 
 
+def _check(settings: Settings) -> None:
+    """Refuse to start on a configuration error: one line naming the variable, exit code 2."""
+    try:
+        settings.check()
+    except ConfigurationError as exc:
+        typer.echo(f"kyodo: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -37,7 +46,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    settings.check()
+    _check(settings)
     url = listening_url(host, port)
     if "public_base_url" not in settings.model_fields_set:
         # links Kyodo sends point where this server really listens; the app factory (and any
@@ -103,7 +112,7 @@ def _quiet_server(config: Any) -> Any:
 def worker() -> None:
     """Handle webhook events from the inbox and deliver scheduled messages (scaled setups)."""
     settings = _settings()
-    settings.check()
+    _check(settings)
     asyncio.run(_worker(settings))
 
 

@@ -93,7 +93,15 @@ async def export_idea_call(
 ) -> Response:
     runtime = request.app.state.runtime
     now = runtime.clock.now()
-    if not verify(export_path(call_id), exp, sig, secret=runtime.settings.secret_key, now=now):
+    settings = runtime.settings
+    if not verify(
+        export_path(call_id),
+        exp,
+        sig,
+        secret=settings.secret_key,
+        now=now,
+        previous=settings.secret_key_previous,
+    ):
         log.info("export link refused", extra={"call_id": call_id})
         return PlainTextResponse("forbidden", status_code=403)
     body = await anyio.to_thread.run_sync(idea_call_csv, runtime, call_id)

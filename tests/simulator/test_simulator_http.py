@@ -253,7 +253,11 @@ def test_a_clock_that_cannot_move_says_so(settings, engine):
 )
 def test_production_has_no_simulator_unless_asked(engine, clock, method, path):
     settings = Settings(
-        DATABASE_URL="sqlite://", KYODO_ENV="production", KYODO_RUN_SCHEDULER=False, _env_file=None
+        DATABASE_URL="sqlite://",
+        KYODO_ENV="production",
+        KYODO_RUN_SCHEDULER=False,
+        KYODO_SECRET_KEY="test-production-key-" + "x" * 32,  # production requires one
+        _env_file=None,
     )
     app = create_app(settings, engine=engine, clock=clock, run_scheduler=False, migrate=False)
     body = {"persona": "tanaka", "kind": "text", "text": "hi", "advance": "+2d"}
@@ -271,6 +275,7 @@ def test_production_with_kyodo_simulator_1_has_it(engine, clock):
         KYODO_ENV="production",
         KYODO_SIMULATOR="1",
         KYODO_RUN_SCHEDULER=False,
+        KYODO_SECRET_KEY="test-production-key-" + "x" * 32,  # production requires one
         _env_file=None,
     )
     app = create_app(settings, engine=engine, clock=clock, run_scheduler=False, migrate=False)

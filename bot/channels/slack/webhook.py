@@ -1,14 +1,20 @@
 """POST /slack/events: Events API, interactivity and slash commands on one URL.
 
-Bolt's FastAPI adapter verifies the signature (bad, stale or unsigned → 401, nothing changes)
-and acks. 404 while Slack is not configured. With ``SLACK_APP_TOKEN`` the same Bolt app also
+The route checks the signature over the raw bytes first (bad, stale or unsigned → 401, whatever
+the content type or encoding), then that Bolt's parser can take the body (signed but not UTF-8,
+not JSON, nested too deep, a JSON array, a form whose ``payload`` isn't a JSON object → 400).
+Only then does Bolt's FastAPI adapter verify again, parse and ack. 404 while Slack is not configured. With ``SLACK_APP_TOKEN`` the same Bolt app also
 listens over Socket Mode (local development without a public URL).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import time
 from typing import Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -16,6 +22,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from bot.channels.slack.bolt_app import add_retry_handlers, build_bolt_app, make_client
 from bot.channels.slack.messenger import SlackMessenger
+from bot.http_json import BadBody, parse_json, refuse, text_of
 
 log = logging.getLogger("kyodo.slack")
 
@@ -24,10 +31,62 @@ router = APIRouter()
 
 @router.post("/slack/events")
 async def slack_events(request: Request) -> Response:
-    handler: AsyncSlackRequestHandler | None = request.app.state.runtime.extras.get("slack_handler")
+    runtime = request.app.state.runtime
+    handler: AsyncSlackRequestHandler | None = runtime.extras.get("slack_handler")
     if handler is None:
         raise HTTPException(404, "Slack channel is not configured")
+    body = await request.body()  # Starlette keeps it: Bolt reads the same bytes
+    if not signed(runtime.settings.slack_signing_secret, body, request):
+        log.warning("/slack/events: request with a bad, stale or missing signature refused")
+        return Response(status_code=401)
+    try:
+        check_body(body, request.headers.get("content-type"))
+    except BadBody as exc:
+        refuse("/slack/events", exc)
+        return Response(status_code=400)
     return await handler.handle(request)
+
+
+MAX_SKEW = 60 * 5  # Slack's (and Bolt's) replay window
+
+
+def signed(secret: str, body: bytes, request: Request) -> bool:
+    """Slack's v0 signature over the raw bytes, as Slack computes it.
+
+    ``SignatureVerifier`` decodes the body as UTF-8 first (and raises on anything else), so the
+    HMAC is taken here over the bytes exactly as received.
+    """
+    timestamp = request.headers.get("x-slack-request-timestamp") or ""
+    signature = request.headers.get("x-slack-signature") or ""
+    if not timestamp.isascii() or not timestamp.isdigit():
+        return False
+    if abs(time.time() - int(timestamp)) > MAX_SKEW:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def check_body(body: bytes, content_type: str | None) -> None:
+    """Raise BadBody unless Bolt's ``parse_body`` will turn ``body`` into a JSON object.
+
+    Mirrors its rules: JSON when the type is ``application/json`` or the text starts with
+    ``{``; otherwise a form, whose ``payload`` field (if any) is JSON.
+    """
+    text = text_of(body)
+    if not text:
+        return
+    if content_type == "application/json" or text.startswith("{"):
+        parsed = parse_json(body)
+    elif "payload" in text:
+        payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
+        if payload is None:
+            return
+        parsed = parse_json(payload.encode("utf-8", "surrogatepass"))
+    else:
+        return
+    if not isinstance(parsed, dict):
+        raise BadBody("not a JSON object")
 
 
 def help_lines(runtime: Any):
