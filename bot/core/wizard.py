@@ -1,0 +1,409 @@
+"""A dialog declared once, run as chat steps (LINE) or as one form (Slack, the staff pane).
+
+A :class:`Wizard` is a flow name, typed fields (``bot.core.wizard_fields``), a draft dataclass
+and a submit function that receives the draft. Where the channel renders forms (and the person
+is staff, as before) the wizard sends one :class:`Form` and answers a bad submission with
+inline :class:`FormErrors`; elsewhere it asks one field at a time with quick replies and
+pickers. Both use the same ``Field.parse`` and the same catalog messages, so a rule cannot
+differ between LINE and Slack. The wizard also owns the confirmation card (every answer can be
+changed), 「やめる」/「つづける」, stale-button tokens and the dialog's 1-day expiry.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from bot.core.actions import action, pack
+from bot.core.dialog import DEFAULT_TTL
+from bot.core.events import ActionInvoked
+from bot.core.replies import Button, Card, Choices, DatetimeRequest, Form, FormErrors, Text
+from bot.core.router import Router
+from bot.core.turn import Turn
+from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, Invalid
+
+D = TypeVar("D")
+TOKEN = "_token"  # dialog data keys the wizard keeps next to the answers
+CONTEXT = "_context"
+EDITING = "_editing"
+PICKED = "_picked"  # a multi-choice being tapped together
+CONFIRM = "confirm"
+
+WIZARDS: dict[str, Wizard[Any]] = {}
+router = Router()
+
+
+# ---------------------------------------------------------------- buttons (prefix "w")
+
+
+@action("wa")
+@dataclass(frozen=True)
+class WizardAnswer:
+    flow: str
+    token: str
+    field: str
+    value: str  # "" for a picker: the chosen date-time comes in the event's params
+
+
+@action("wsk")
+@dataclass(frozen=True)
+class WizardSkip:
+    flow: str
+    token: str
+    field: str
+
+
+@action("wd")
+@dataclass(frozen=True)
+class WizardDone:
+    """The end of a multi-choice: take what was tapped so far."""
+
+    flow: str
+    token: str
+    field: str
+
+
+@action("we")
+@dataclass(frozen=True)
+class WizardEdit:
+    flow: str
+    token: str
+    field: str
+
+
+@action("wok")
+@dataclass(frozen=True)
+class WizardConfirm:
+    flow: str
+    token: str
+
+
+@action("wx")
+@dataclass(frozen=True)
+class WizardStop:
+    flow: str
+    token: str
+
+
+@action("wf")
+@dataclass(frozen=True)
+class WizardForm:
+    flow: str
+    context: str
+
+
+# ---------------------------------------------------------------- the declaration
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wizard(Generic[D]):
+    flow: str
+    title: str  # catalog key: the form's and the confirmation card's title
+    fields: tuple[Field, ...]
+    draft: type[D]  # a dataclass whose fields are named like ``fields``
+    submit: Callable[[Turn, D, str], None]  # (turn, draft, context)
+    allowed: Callable[[Turn, str], bool] | None = None  # re-checked at start and at submit
+    submit_label: str = "wizard.button_submit"
+    confirm_body: str = "wizard.confirm_body"
+    ttl: timedelta = DEFAULT_TTL
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names) or CONFIRM in names:
+            raise ValueError(f"wizard {self.flow}: field names must be unique, not {CONFIRM!r}")
+        WIZARDS[self.flow] = self
+
+    def register(self, on: Router) -> None:
+        """Route text typed at any step of this flow (buttons are routed by ``router``)."""
+        on.flow(self.flow, self.on_text)
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    # ------------------------------------------------------------ starting
+    def uses_form(self, turn: Turn) -> bool:
+        """One form where the channel has forms (for staff, the only ones who had them)."""
+        return turn.channel.supports(Form) and turn.person.is_staff
+
+    def start(self, turn: Turn, context: str = "") -> None:
+        if self.allowed is not None and not self.allowed(turn, context):
+            return turn.say_text("common.not_allowed")
+        if self.uses_form(turn):
+            return turn.say(self.form(turn, context))
+        turn.dialog.clear()
+        turn.dialog.enter(self.flow, self._step(self.fields[0]), ttl=self.ttl)
+        turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
+        self.ask(turn)
+
+    def form(self, turn: Turn, context: str, initial: Mapping[str, Any] | None = None) -> Form:
+        return Form(
+            title=turn.t(self.title),
+            fields=tuple(f.form_field(turn, (initial or {}).get(f.name)) for f in self.fields),
+            submit_label=turn.t(self.submit_label),
+            data=pack(WizardForm(self.flow, context)),
+        )
+
+    # ------------------------------------------------------------ state
+    def _step(self, f: Field) -> str:
+        return f"{self.flow}.{f.name}"
+
+    def current(self, turn: Turn) -> Field | None:
+        step = turn.dialog.step or ""
+        return self.field(step.removeprefix(f"{self.flow}."))
+
+    def answers(self, turn: Turn) -> dict[str, Any]:
+        data = turn.dialog.data
+        return {f.name: f.load(data[f.name]) for f in self.fields if f.name in data}
+
+    def fresh(self, turn: Turn, token: str, field: str | None = None) -> bool:
+        """A button of this dialog as it is now; otherwise say so (old or already used)."""
+        ok = turn.dialog.flow == self.flow and turn.dialog.data.get(TOKEN) == token
+        if ok and field is not None:
+            current = self.current(turn)
+            ok = current is not None and current.name == field
+        if not ok:
+            turn.say_text("wizard.stale")
+        return ok
+
+    # ------------------------------------------------------------ step mode
+    def ask(self, turn: Turn) -> None:
+        """Ask the current step's question again (also 「つづける」 after an interruption)."""
+        f = self.current(turn)
+        if f is None:
+            return self.show_confirm(turn)
+        token = str(turn.dialog.data.get(TOKEN, ""))
+        answers = self.answers(turn)
+        text = turn.t(f.ask)
+        skip = (
+            (
+                Button(
+                    label=turn.t("wizard.button_skip"),
+                    data=pack(WizardSkip(self.flow, token, f.name)),
+                ),
+            )
+            if f.optional
+            else ()
+        )
+        if isinstance(f, DateTimeField):
+            earliest, suggested = f.bounds(turn, answers)
+            now = answers.get(f.name)
+            turn.say(
+                DatetimeRequest(
+                    text=text,
+                    label=turn.t("wizard.button_pick"),
+                    data=pack(WizardAnswer(self.flow, token, f.name, "")),
+                    initial=turn.local_input(now or suggested),
+                    minimum=turn.local_input(earliest),
+                    cancel=skip[0] if skip else None,
+                )
+            )
+            return
+        options = f.suggestions(turn, answers)
+        picked = list(turn.dialog.data.get(PICKED, []))
+        buttons = [
+            Button(
+                label=("✓ " if value in picked else "") + label,
+                data=pack(WizardAnswer(self.flow, token, f.name, value)),
+            )
+            for value, label in options
+        ]
+        if isinstance(f, ChoiceField) and f.multiple:
+            buttons.append(
+                Button(
+                    label=turn.t("wizard.button_done"),
+                    data=pack(WizardDone(self.flow, token, f.name)),
+                    style="primary",
+                )
+            )
+        buttons.extend(skip)
+        turn.say(Choices(text=text, buttons=tuple(buttons)) if buttons else Text(text=text))
+
+    def on_text(self, turn: Turn, text: str) -> None:
+        f = self.current(turn)
+        if f is None:  # at the confirmation card typing is not an answer
+            return self.show_confirm(turn)
+        self.take(turn, f, text)
+
+    def take(self, turn: Turn, f: Field, raw: Any) -> None:
+        try:
+            value = f.parse(turn, raw, self.answers(turn))
+        except Invalid as bad:
+            turn.say_text(bad.key, **bad.params)
+            return self.ask(turn)
+        turn.dialog.data[f.name] = f.dump(value)
+        turn.dialog.data.pop(PICKED, None)
+        self.advance(turn, f)
+
+    def toggle(self, turn: Turn, f: ChoiceField, value: str) -> None:
+        picked = list(turn.dialog.data.get(PICKED, []))
+        picked = [v for v in picked if v != value] if value in picked else [*picked, value]
+        turn.dialog.data[PICKED] = picked
+        self.ask(turn)
+
+    def advance(self, turn: Turn, f: Field) -> None:
+        later = self.fields[self.fields.index(f) + 1 :]
+        if turn.dialog.data.get(EDITING) or not later:
+            turn.dialog.data.pop(EDITING, None)
+            turn.dialog.goto(f"{self.flow}.{CONFIRM}")
+            return self.show_confirm(turn)
+        turn.dialog.goto(self._step(later[0]))
+        self.ask(turn)
+
+    def show_confirm(self, turn: Turn) -> None:
+        t, token, answers = turn.t, str(turn.dialog.data.get(TOKEN, "")), self.answers(turn)
+        edits = tuple(
+            Button(
+                label=t("wizard.button_change", field=t(f.label)),
+                data=pack(WizardEdit(self.flow, token, f.name)),
+            )
+            for f in self.fields
+        )
+        turn.say(
+            Card(
+                title=t(self.title),
+                body=t(self.confirm_body),
+                fields=tuple(
+                    (t(f.label), f.show(turn, answers.get(f.name)) or t("wizard.none"))
+                    for f in self.fields
+                ),
+                buttons=(
+                    Button(
+                        label=t(self.submit_label),
+                        data=pack(WizardConfirm(self.flow, token)),
+                        style="primary",
+                    ),
+                    *edits,
+                    Button(label=t("wizard.button_stop"), data=pack(WizardStop(self.flow, token))),
+                ),
+            )
+        )
+
+    def confirmed(self, turn: Turn) -> None:
+        """Check every answer again (time passed, roles may have changed), then submit."""
+        context = str(turn.dialog.data.get(CONTEXT, ""))
+        if self.allowed is not None and not self.allowed(turn, context):
+            turn.dialog.clear()
+            return turn.say_text("common.not_allowed")
+        answers: dict[str, Any] = {}
+        stored = self.answers(turn)
+        for f in self.fields:
+            try:
+                answers[f.name] = f.parse(turn, stored.get(f.name), answers)
+            except Invalid as bad:
+                turn.dialog.goto(self._step(f))
+                turn.say_text(bad.key, **bad.params)
+                return self.ask(turn)
+        turn.dialog.clear()
+        self.submit(turn, self.draft(**answers), context)
+
+    # ------------------------------------------------------------ form mode
+    def submitted(self, turn: Turn, context: str, values: Mapping[str, Any]) -> None:
+        if self.allowed is not None and not self.allowed(turn, context):
+            return turn.say_text("common.not_allowed")
+        answers: dict[str, Any] = {}
+        errors: list[tuple[str, str]] = []
+        for f in self.fields:
+            try:
+                answers[f.name] = f.parse(turn, values.get(f.name), answers)
+            except Invalid as bad:
+                errors.append((f.name, turn.t(bad.key, **bad.params)))
+        if errors:
+            return turn.say(FormErrors(errors=tuple(errors)))
+        self.submit(turn, self.draft(**answers), context)
+
+
+def resume(turn: Turn) -> bool:
+    """「つづける」: re-ask the wizard step the person was at; False if not in a wizard."""
+    wizard = WIZARDS.get(turn.dialog.flow or "")
+    if wizard is None or not turn.dialog.active:
+        return False
+    wizard.ask(turn)
+    return True
+
+
+# ---------------------------------------------------------------- routes every wizard shares
+
+
+def _wizard(turn: Turn, flow: str) -> Wizard[Any] | None:
+    wizard = WIZARDS.get(flow)
+    if wizard is None:
+        turn.say_text("wizard.stale")
+    return wizard
+
+
+@router.action(WizardAnswer)
+def _answered(turn: Turn, act: WizardAnswer) -> None:
+    wizard = _wizard(turn, act.flow)
+    if wizard is None or not wizard.fresh(turn, act.token, act.field):
+        return
+    f = wizard.field(act.field)
+    assert f is not None  # fresh() checked it is the current field
+    if isinstance(f, ChoiceField) and f.multiple:
+        return wizard.toggle(turn, f, act.value)
+    picked = turn.event.params.get("datetime") if isinstance(turn.event, ActionInvoked) else None
+    raw = picked if isinstance(f, DateTimeField) else act.value
+    wizard.take(turn, f, raw)
+
+
+@router.action(WizardDone)
+def _done(turn: Turn, act: WizardDone) -> None:
+    wizard = _wizard(turn, act.flow)
+    if wizard is not None and wizard.fresh(turn, act.token, act.field):
+        f = wizard.field(act.field)
+        assert f is not None
+        wizard.take(turn, f, list(turn.dialog.data.get(PICKED, [])))
+
+
+@router.action(WizardSkip)
+def _skipped(turn: Turn, act: WizardSkip) -> None:
+    wizard = _wizard(turn, act.flow)
+    if wizard is None or not wizard.fresh(turn, act.token, act.field):
+        return
+    f = wizard.field(act.field)
+    if f is None or not f.optional:
+        return turn.say_text("wizard.stale")
+    turn.dialog.data[f.name] = None
+    wizard.advance(turn, f)
+
+
+@router.action(WizardEdit)
+def _edit(turn: Turn, act: WizardEdit) -> None:
+    wizard = _wizard(turn, act.flow)
+    if wizard is None or not wizard.fresh(turn, act.token):
+        return
+    f = wizard.field(act.field)
+    if f is None:
+        return turn.say_text("wizard.stale")
+    turn.dialog.data[EDITING] = True
+    turn.dialog.goto(wizard._step(f))
+    wizard.ask(turn)
+
+
+@router.action(WizardConfirm)
+def _confirm(turn: Turn, act: WizardConfirm) -> None:
+    wizard = _wizard(turn, act.flow)
+    if wizard is not None and wizard.fresh(turn, act.token):
+        wizard.confirmed(turn)
+
+
+@router.action(WizardStop)
+def _stop(turn: Turn, act: WizardStop) -> None:
+    """「やめる」: the same as typing the cancel word (the menu follows)."""
+    cancel = turn.commands.get("cancel")
+    if cancel is not None:
+        return cancel(turn, "")
+    turn.dialog.clear()
+    turn.say_text("common.cancelled")
+
+
+@router.form(WizardForm)
+def _form(turn: Turn, act: WizardForm, values: dict[str, Any]) -> None:
+    wizard = _wizard(turn, act.flow)
+    if wizard is not None:
+        wizard.submitted(turn, act.context, values)
+
+
+__all__ = ["WIZARDS", "Wizard", "resume", "router"]
