@@ -23,7 +23,7 @@ from bot.core.events import ActionInvoked
 from bot.core.replies import Button, Card, Choices, DatetimeRequest, Form, FormErrors, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
-from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, Invalid
+from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, Invalid, Rule
 
 D = TypeVar("D")
 TOKEN = "_token"  # dialog data keys the wizard keeps next to the answers
@@ -32,6 +32,7 @@ EDITING = "_editing"
 PICKED = "_picked"  # a multi-choice being tapped together
 CONFIRM = "confirm"
 
+Summary = Callable[[Turn, Mapping[str, Any]], tuple[str, tuple[tuple[str, str], ...]]]
 WIZARDS: dict[str, Wizard[Any]] = {}
 router = Router()
 
@@ -106,8 +107,14 @@ class Wizard(Generic[D]):
     draft: type[D]  # a dataclass whose fields are named like ``fields``
     submit: Callable[[Turn, D, str], None]  # (turn, draft, context)
     allowed: Callable[[Turn, str], bool] | None = None  # re-checked at start and at submit
+    rules: tuple[Rule, ...] = ()
     submit_label: str = "wizard.button_submit"
     confirm_body: str = "wizard.confirm_body"
+    confirm: bool = True  # steps end on a confirmation card (False: submit after the last)
+    summary: Summary | None = None  # the card's title and rows instead of one row a field
+    forms: bool = True  # False: steps on every channel
+    form_action: Callable[[str], object] | None = None  # the form's packed data (a known
+    # action its owner routes to ``submitted``); default ``WizardForm(flow, context)``
     ttl: timedelta = DEFAULT_TTL
 
     def __post_init__(self) -> None:
@@ -115,6 +122,11 @@ class Wizard(Generic[D]):
         if len(set(names)) != len(names) or CONFIRM in names:
             raise ValueError(f"wizard {self.flow}: field names must be unique, not {CONFIRM!r}")
         WIZARDS[self.flow] = self
+
+    def asked(self, form: bool) -> tuple[Field, ...]:
+        """The fields of one way of asking (a field may be only for steps or only for forms)."""
+        skip = "steps" if form else "form"
+        return tuple(f for f in self.fields if f.only != skip)
 
     def register(self, on: Router) -> None:
         """Route text typed at any step of this flow (buttons are routed by ``router``)."""
@@ -126,24 +138,28 @@ class Wizard(Generic[D]):
     # ------------------------------------------------------------ starting
     def uses_form(self, turn: Turn) -> bool:
         """One form where the channel has forms (for staff, the only ones who had them)."""
-        return turn.channel.supports(Form) and turn.person.is_staff
+        return self.forms and turn.channel.supports(Form) and turn.person.is_staff
 
-    def start(self, turn: Turn, context: str = "") -> None:
+    def start(
+        self, turn: Turn, context: str = "", initial: Mapping[str, Any] | None = None
+    ) -> None:
         if self.allowed is not None and not self.allowed(turn, context):
             return turn.say_text("common.not_allowed")
         if self.uses_form(turn):
-            return turn.say(self.form(turn, context))
+            return turn.say(self.form(turn, context, initial))
         turn.dialog.clear()
-        turn.dialog.enter(self.flow, self._step(self.fields[0]), ttl=self.ttl)
+        turn.dialog.enter(self.flow, self._step(self.asked(False)[0]), ttl=self.ttl)
         turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
         self.ask(turn)
 
     def form(self, turn: Turn, context: str, initial: Mapping[str, Any] | None = None) -> Form:
         return Form(
             title=turn.t(self.title),
-            fields=tuple(f.form_field(turn, (initial or {}).get(f.name)) for f in self.fields),
+            fields=tuple(f.form_field(turn, (initial or {}).get(f.name)) for f in self.asked(True)),
             submit_label=turn.t(self.submit_label),
-            data=pack(WizardForm(self.flow, context)),
+            data=pack(
+                self.form_action(context) if self.form_action else WizardForm(self.flow, context)
+            ),
         )
 
     # ------------------------------------------------------------ state
@@ -180,11 +196,11 @@ class Wizard(Generic[D]):
         skip = (
             (
                 Button(
-                    label=turn.t("wizard.button_skip"),
+                    label=turn.t(f.skip or "wizard.button_skip"),
                     data=pack(WizardSkip(self.flow, token, f.name)),
                 ),
             )
-            if f.optional
+            if f.optional and f.skip
             else ()
         )
         if isinstance(f, DateTimeField):
@@ -244,7 +260,10 @@ class Wizard(Generic[D]):
         self.ask(turn)
 
     def advance(self, turn: Turn, f: Field) -> None:
-        later = self.fields[self.fields.index(f) + 1 :]
+        steps = self.asked(False)
+        later = steps[steps.index(f) + 1 :]
+        if not later and not self.confirm:
+            return self.confirmed(turn)
         if turn.dialog.data.get(EDITING) or not later:
             turn.dialog.data.pop(EDITING, None)
             turn.dialog.goto(f"{self.flow}.{CONFIRM}")
@@ -254,32 +273,49 @@ class Wizard(Generic[D]):
 
     def show_confirm(self, turn: Turn) -> None:
         t, token, answers = turn.t, str(turn.dialog.data.get(TOKEN, "")), self.answers(turn)
+        steps = self.asked(False)
+        if self.summary is not None:
+            title, rows = self.summary(turn, answers)
+        else:
+            title = t(self.title)
+            rows = tuple(
+                (t(f.label), f.show(turn, answers.get(f.name)) or t("wizard.none")) for f in steps
+            )
         edits = tuple(
             Button(
                 label=t("wizard.button_change", field=t(f.label)),
                 data=pack(WizardEdit(self.flow, token, f.name)),
             )
-            for f in self.fields
+            for f in steps
         )
+        submit = Button(
+            label=t(self.submit_label), data=pack(WizardConfirm(self.flow, token)), style="primary"
+        )
+        stop = Button(label=t("wizard.button_stop"), data=pack(WizardStop(self.flow, token)))
         turn.say(
             Card(
-                title=t(self.title),
-                body=t(self.confirm_body),
-                fields=tuple(
-                    (t(f.label), f.show(turn, answers.get(f.name)) or t("wizard.none"))
-                    for f in self.fields
-                ),
-                buttons=(
-                    Button(
-                        label=t(self.submit_label),
-                        data=pack(WizardConfirm(self.flow, token)),
-                        style="primary",
-                    ),
-                    *edits,
-                    Button(label=t("wizard.button_stop"), data=pack(WizardStop(self.flow, token))),
-                ),
+                title=title, body=t(self.confirm_body), fields=rows, buttons=(submit, *edits, stop)
             )
         )
+
+    def check_all(
+        self, turn: Turn, values: Mapping[str, Any], form: bool
+    ) -> tuple[dict[str, Any], list[tuple[str, Invalid]]]:
+        """Every field of one way of asking, then the rules: (typed answers, refusals)."""
+        fields = self.asked(form)
+        answers: dict[str, Any] = {}
+        refused: list[tuple[str, Invalid]] = []
+        for f in fields:
+            try:
+                answers[f.name] = f.parse(turn, values.get(f.name), answers)
+            except Invalid as bad:
+                refused.append((f.name, bad))
+        names = {f.name for f in fields}
+        for rule in self.rules:
+            checkable = set(rule.fields) <= names and all(n in answers for n in rule.fields)
+            if checkable and not rule.holds(answers) and rule.field not in dict(refused):
+                refused.append((rule.field, Invalid(rule.error)))
+        return {f.name: answers.get(f.name) for f in self.fields}, refused
 
     def confirmed(self, turn: Turn) -> None:
         """Check every answer again (time passed, roles may have changed), then submit."""
@@ -287,15 +323,14 @@ class Wizard(Generic[D]):
         if self.allowed is not None and not self.allowed(turn, context):
             turn.dialog.clear()
             return turn.say_text("common.not_allowed")
-        answers: dict[str, Any] = {}
-        stored = self.answers(turn)
-        for f in self.fields:
-            try:
-                answers[f.name] = f.parse(turn, stored.get(f.name), answers)
-            except Invalid as bad:
-                turn.dialog.goto(self._step(f))
-                turn.say_text(bad.key, **bad.params)
-                return self.ask(turn)
+        answers, refused = self.check_all(turn, self.answers(turn), form=False)
+        if refused:
+            name, bad = refused[0]
+            f = self.field(name)
+            assert f is not None
+            turn.dialog.goto(self._step(f))
+            turn.say_text(bad.key, **bad.params)
+            return self.ask(turn)
         turn.dialog.clear()
         self.submit(turn, self.draft(**answers), context)
 
@@ -303,15 +338,10 @@ class Wizard(Generic[D]):
     def submitted(self, turn: Turn, context: str, values: Mapping[str, Any]) -> None:
         if self.allowed is not None and not self.allowed(turn, context):
             return turn.say_text("common.not_allowed")
-        answers: dict[str, Any] = {}
-        errors: list[tuple[str, str]] = []
-        for f in self.fields:
-            try:
-                answers[f.name] = f.parse(turn, values.get(f.name), answers)
-            except Invalid as bad:
-                errors.append((f.name, turn.t(bad.key, **bad.params)))
-        if errors:
-            return turn.say(FormErrors(errors=tuple(errors)))
+        answers, refused = self.check_all(turn, values, form=True)
+        if refused:
+            errors = tuple((name, turn.t(bad.key, **bad.params)) for name, bad in refused)
+            return turn.say(FormErrors(errors=errors))
         self.submit(turn, self.draft(**answers), context)
 
 

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.core.replies import FormField
 
@@ -37,6 +37,10 @@ class Field:
     ask: str  # catalog key: the step question
     error: str = ""  # catalog key said when the value is refused (a default per kind)
     optional: bool = False  # may be skipped (step) or left empty (form)
+    skip: str | None = "wizard.button_skip"  # catalog key of the step's skip button, if any
+    only: Literal["steps", "form"] | None = None  # a field one way of asking does not need
+    initial: Any = None  # the form's initial value
+    suggest: Options | None = None  # quick replies for the step question instead of the kind's
 
     def parse(self, turn: Turn, raw: Any, answers: Mapping[str, Any]) -> Any:
         """The typed value of ``raw`` (text, a quick reply value or a form value), or Invalid.
@@ -72,11 +76,17 @@ class Field:
 
     def form_field(self, turn: Turn, initial: Any) -> FormField:
         return FormField(
-            name=self.name, label=turn.t(self.label), required=not self.optional, initial=initial
+            name=self.name,
+            label=turn.t(self.label),
+            required=not self.optional,
+            initial=self.initial if initial is None else initial,
         )
 
     def suggestions(self, turn: Turn, answers: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
         """Quick replies offered with the step question: (value, label)."""
+        return self.suggest(turn) if self.suggest is not None else self.offered(turn)
+
+    def offered(self, turn: Turn) -> Sequence[tuple[str, str]]:
         return ()
 
 
@@ -102,15 +112,39 @@ class TextField(Field):
             input="textarea" if self.multiline else "text",
             required=not self.optional,
             max_length=self.max_length,
-            initial=initial,
+            initial=self.initial if initial is None else initial,
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class UrlField(TextField):
+    """A web address (an online meeting): http:// or https://."""
+
+    max_length: int = 500
+    error: str = "wizard.error_url"
+
+    def check(self, turn: Turn, value: Any, answers: Mapping[str, Any]) -> str:
+        if not str(value).startswith(("http://", "https://")) or len(value) > self.max_length:
+            raise self.refuse()
+        return str(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """A rule across fields (e.g. a place or a URL): checked once every field in ``fields``
+    has parsed; when ``holds`` is false, ``error`` is said at ``field``."""
+
+    fields: tuple[str, ...]
+    field: str
+    error: str
+    holds: Callable[[Mapping[str, Any]], bool]
 
 
 @dataclass(frozen=True, kw_only=True)
 class IntField(Field):
     minimum: int = 0
     maximum: int = 1000
-    offered: tuple[int, ...] = ()  # quick replies in step mode
+    choices: tuple[int, ...] = ()  # quick replies in step mode
     error: str = "wizard.error_number"
 
     def refuse(self) -> Invalid:
@@ -136,11 +170,11 @@ class IntField(Field):
             label=turn.t(self.label),
             input="number",
             required=not self.optional,
-            initial=initial,
+            initial=self.initial if initial is None else initial,
         )
 
-    def suggestions(self, turn: Turn, answers: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-        return [(str(n), str(n)) for n in self.offered]
+    def offered(self, turn: Turn) -> Sequence[tuple[str, str]]:
+        return [(str(n), str(n)) for n in self.choices]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,10 +215,10 @@ class ChoiceField(Field):
             input="multiselect" if self.multiple else "select",
             options=tuple(self.options(turn)),
             required=not self.optional,
-            initial=initial,
+            initial=self.initial if initial is None else initial,
         )
 
-    def suggestions(self, turn: Turn, answers: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+    def offered(self, turn: Turn) -> Sequence[tuple[str, str]]:
         return list(self.options(turn))
 
 
@@ -223,6 +257,7 @@ class DateTimeField(Field):
         return "" if value is None else turn.local(value).strftime("%Y/%m/%d %H:%M")
 
     def form_field(self, turn: Turn, initial: Any) -> FormField:
+        initial = self.initial if initial is None else initial
         shown = turn.local_input(initial) if isinstance(initial, datetime) else initial
         return FormField(
             name=self.name,
@@ -239,4 +274,14 @@ class DateTimeField(Field):
         return start, start + timedelta(hours=1)
 
 
-__all__ = ["ChoiceField", "DateTimeField", "Field", "IntField", "Invalid", "Options", "TextField"]
+__all__ = [
+    "ChoiceField",
+    "DateTimeField",
+    "Field",
+    "IntField",
+    "Invalid",
+    "Options",
+    "Rule",
+    "TextField",
+    "UrlField",
+]

@@ -49,7 +49,7 @@ def declare(max_title: int) -> Router:
                 ask="meetings.ask_capacity",
                 minimum=1,
                 maximum=5,
-                offered=(1, 3, 5),
+                choices=(1, 3, 5),
             ),
         ),
         draft=Pair,
