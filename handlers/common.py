@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.core import wizard
+from bot.core import wizard, wizard_routes
 from bot.core.actions import action, pack
 from bot.core.events import Followed, Unfollowed, Unsupported
 from bot.core.replies import Button, Choices
@@ -14,7 +14,7 @@ from handlers import privacy
 from storage.models import ChannelAccount
 
 router = Router()
-router.include(wizard.router)  # the buttons and forms every declared dialog shares
+router.include(wizard_routes.router)  # the buttons and forms every declared dialog shares
 
 # (command, catalog label). The menu shows only commands some module has registered.
 MENU = (

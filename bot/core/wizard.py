@@ -19,7 +19,6 @@ from typing import Any, Generic, TypeVar
 
 from bot.core.actions import action, pack
 from bot.core.dialog import DEFAULT_TTL
-from bot.core.events import ActionInvoked
 from bot.core.replies import Button, Card, Choices, DatetimeRequest, Form, FormErrors, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
@@ -34,7 +33,6 @@ CONFIRM = "confirm"
 
 Summary = Callable[[Turn, Mapping[str, Any]], tuple[str, tuple[tuple[str, str], ...]]]
 WIZARDS: dict[str, Wizard[Any]] = {}
-router = Router()
 
 
 # ---------------------------------------------------------------- buttons (prefix "w")
@@ -271,6 +269,15 @@ class Wizard(Generic[D]):
         turn.dialog.goto(self._step(later[0]))
         self.ask(turn)
 
+    def edit(self, turn: Turn, name: str) -> None:
+        """From the confirmation card: ask one answer again, then come back to the card."""
+        f = self.field(name)
+        if f is None or f not in self.asked(False):
+            return turn.say_text("wizard.stale")
+        turn.dialog.data[EDITING] = True
+        turn.dialog.goto(self._step(f))
+        self.ask(turn)
+
     def show_confirm(self, turn: Turn) -> None:
         t, token, answers = turn.t, str(turn.dialog.data.get(TOKEN, "")), self.answers(turn)
         steps = self.asked(False)
@@ -354,86 +361,15 @@ def resume(turn: Turn) -> bool:
     return True
 
 
-# ---------------------------------------------------------------- routes every wizard shares
-
-
-def _wizard(turn: Turn, flow: str) -> Wizard[Any] | None:
-    wizard = WIZARDS.get(flow)
-    if wizard is None:
-        turn.say_text("wizard.stale")
-    return wizard
-
-
-@router.action(WizardAnswer)
-def _answered(turn: Turn, act: WizardAnswer) -> None:
-    wizard = _wizard(turn, act.flow)
-    if wizard is None or not wizard.fresh(turn, act.token, act.field):
-        return
-    f = wizard.field(act.field)
-    assert f is not None  # fresh() checked it is the current field
-    if isinstance(f, ChoiceField) and f.multiple:
-        return wizard.toggle(turn, f, act.value)
-    picked = turn.event.params.get("datetime") if isinstance(turn.event, ActionInvoked) else None
-    raw = picked if isinstance(f, DateTimeField) else act.value
-    wizard.take(turn, f, raw)
-
-
-@router.action(WizardDone)
-def _done(turn: Turn, act: WizardDone) -> None:
-    wizard = _wizard(turn, act.flow)
-    if wizard is not None and wizard.fresh(turn, act.token, act.field):
-        f = wizard.field(act.field)
-        assert f is not None
-        wizard.take(turn, f, list(turn.dialog.data.get(PICKED, [])))
-
-
-@router.action(WizardSkip)
-def _skipped(turn: Turn, act: WizardSkip) -> None:
-    wizard = _wizard(turn, act.flow)
-    if wizard is None or not wizard.fresh(turn, act.token, act.field):
-        return
-    f = wizard.field(act.field)
-    if f is None or not f.optional:
-        return turn.say_text("wizard.stale")
-    turn.dialog.data[f.name] = None
-    wizard.advance(turn, f)
-
-
-@router.action(WizardEdit)
-def _edit(turn: Turn, act: WizardEdit) -> None:
-    wizard = _wizard(turn, act.flow)
-    if wizard is None or not wizard.fresh(turn, act.token):
-        return
-    f = wizard.field(act.field)
-    if f is None:
-        return turn.say_text("wizard.stale")
-    turn.dialog.data[EDITING] = True
-    turn.dialog.goto(wizard._step(f))
-    wizard.ask(turn)
-
-
-@router.action(WizardConfirm)
-def _confirm(turn: Turn, act: WizardConfirm) -> None:
-    wizard = _wizard(turn, act.flow)
-    if wizard is not None and wizard.fresh(turn, act.token):
-        wizard.confirmed(turn)
-
-
-@router.action(WizardStop)
-def _stop(turn: Turn, act: WizardStop) -> None:
-    """「やめる」: the same as typing the cancel word (the menu follows)."""
-    cancel = turn.commands.get("cancel")
-    if cancel is not None:
-        return cancel(turn, "")
-    turn.dialog.clear()
-    turn.say_text("common.cancelled")
-
-
-@router.form(WizardForm)
-def _form(turn: Turn, act: WizardForm, values: dict[str, Any]) -> None:
-    wizard = _wizard(turn, act.flow)
-    if wizard is not None:
-        wizard.submitted(turn, act.context, values)
-
-
-__all__ = ["WIZARDS", "Wizard", "resume", "router"]
+__all__ = [
+    "WIZARDS",
+    "Wizard",
+    "WizardAnswer",
+    "WizardConfirm",
+    "WizardDone",
+    "WizardEdit",
+    "WizardForm",
+    "WizardSkip",
+    "WizardStop",
+    "resume",
+]

@@ -5,6 +5,7 @@ value gets the same message on both, and changing a limit in the declaration cha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
@@ -15,6 +16,7 @@ from bot.core.wizard_fields import IntField, TextField
 from storage.models import AuditLog
 from tests.channels.line.conftest import postback_event
 from tests.channels.line.residents import resident
+from tests.support.conversation import Conversation
 
 TOO_LONG = "駅前の花壇を手入れする会"  # 12 characters
 
@@ -133,3 +135,27 @@ def test_one_limit_changed_in_the_declaration_holds_on_both_channels(both_channe
     assert body["errors"] == {"title": "1〜12文字で 入力してください。"}
     submit_form(both, view, TOO_LONG, "1")
     assert [r["title"] for r in rows(engine)] == [TOO_LONG, TOO_LONG]
+
+
+def test_the_wizard_resumes_after_an_interruption_and_expires_after_a_day(runtime, engine, clock):
+    runtime.dispatcher.router.include(declare(max_title=10))
+    c = Conversation(runtime, user="U-wiz", name="花子")
+    c.follow()
+    c.tap("同意する")
+    c.command("pair")
+    c.say("花壇の会")
+    assert "定員は ありますか" in c.text
+    c.command("help")  # an interruption: the dialog waits
+    c.say("つづける")
+    assert "定員は ありますか" in c.text  # the same question again
+    stale = c.button("3").data
+    clock.advance(timedelta(days=1, minutes=1))
+    c.press(stale)
+    assert "このボタンは もう 使えません" in c.text
+    assert rows(engine) == []
+    c.command("pair")
+    c.say("花壇の会")
+    clock.advance(timedelta(days=1, minutes=1))
+    c.say("3")
+    assert "しばらく 操作がなかったため" in c.text
+    assert rows(engine) == []
