@@ -55,6 +55,12 @@ def _refusal(catalog: Catalog, f: Field) -> str:
     return _say(catalog, bad.key, **bad.params)
 
 
+def _asked_in(wizard: Wizard[Any], f: Field) -> str:
+    if not wizard.forms:
+        return "steps"
+    return "both" if f.only is None else f.only
+
+
 def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
     steps = wizard.asked(False)
     lines = ["stateDiagram-v2"]
@@ -62,7 +68,8 @@ def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
         lines.append("    [*] --> form: staff, channel supports Form")
         lines.append("    form --> form: refused / FormErrors (same messages as the steps)")
         lines.append("    form --> [*]: valid / submit(draft)")
-    lines.append(f"    [*] --> {steps[0].name}: chat channel")
+    entry = "chat channel" if wizard.forms else "every channel"
+    lines.append(f"    [*] --> {steps[0].name}: {entry}")
     for f, nxt in zip(steps, [*steps[1:], None], strict=True):
         target = nxt.name if nxt else ("confirm" if wizard.confirm else "[*]")
         lines.append(f"    {f.name} --> {f.name}: {_refusal(catalog, f)}")
@@ -74,7 +81,7 @@ def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
         lines.append(f"    {f.name} --> {target}: {label}")
         if f.optional and f.skip:
             lines.append(f"    {f.name} --> {target}: {_say(catalog, f.skip)}")
-        lines.append(f"    {f.name} --> [*]: やめる")
+        lines.append(f"    {f.name} --> [*]: {_say(catalog, 'wizard.button_stop')}")
     if wizard.confirm:
         for f in steps:
             change = _say(catalog, "wizard.button_change", field=_say(catalog, f.label))
@@ -87,7 +94,7 @@ def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
 def block(wizard: Wizard[Any], catalog: Catalog) -> str:
     rows = [
         f"| `{f.name}` | {_say(catalog, f.label)} | "
-        f"{'both' if f.only is None else f.only} | {rule_of(f)} | {_refusal(catalog, f)} |"
+        f"{_asked_in(wizard, f)} | {rule_of(f)} | {_refusal(catalog, f)} |"
         for f in wizard.fields
     ]
     return "\n".join(
