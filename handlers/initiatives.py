@@ -7,7 +7,6 @@ existence, state and permission are checked again here, on the server.
 
 from __future__ import annotations
 
-import re
 import secrets
 import unicodedata
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from bot.core.replies import (
 )
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import Wizard
 from handlers import initiative_actions as a
 from handlers.common import REASK, menu_choices
 from handlers.initiative_views import (
@@ -44,6 +44,7 @@ from handlers.initiative_views import (
     thread_key,
 )
 from handlers.meetings import RECORD_FOLLOWUPS
+from handlers.result_form import RESULT_FIELDS, ResultDraft, parse_number
 from storage.db import is_postgres
 from storage.models import (
     Actor,
@@ -65,7 +66,6 @@ DESCRIPTION_MAX = 1000
 MESSAGE_MAX = 500
 QUESTION_MAX = 500
 OPINION_MAX = 1000
-RESULT_MAX = 1000
 KEYWORD_MAX = 20
 CAPACITY_MAX = 10000
 DIALOG_TTL = timedelta(days=1)
@@ -218,13 +218,6 @@ def _notify_immediate_followers(turn: Turn, ini: Initiative) -> None:
             kind="follow",
             dedupe_key=f"initiative:{ini.id}:new:{pid}",
         )
-
-
-def parse_number(text: str) -> int | None:
-    """「１２人」「12 people」「1,000」 -> int; anything else (or no digits) -> None."""
-    value = unicodedata.normalize("NFKC", sanitize(text)).replace(",", "")
-    match = re.fullmatch(r"(\d{1,7})\s*[^\d\s]{0,8}", value)
-    return int(match.group(1)) if match else None
 
 
 def _parse_iso(value: str | None) -> datetime | None:
@@ -1347,9 +1340,7 @@ def set_status(turn: Turn, act: a.SetStatus) -> None:
         turn.say_text("common.not_allowed")
         return
     if act.status == S.DONE:
-        turn.dialog.enter("iresult", "iresult.summary", ttl=DIALOG_TTL)
-        turn.dialog.data = {"initiative_id": ini.id}
-        return ask_result(turn, "summary")
+        return RESULTS.start(turn, f"initiative:{ini.id}")
     apply_status(turn, ini, S(act.status))
 
 
@@ -1373,60 +1364,19 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
     turn.say_text("initiatives.status_set", title=ini.title, status=status_label(turn.t, new))
 
 
-RESULT_STEPS = ("summary", "count", "reflection")
-
-
-def ask_result(turn: Turn, step: str) -> None:
-    turn.dialog.goto(f"iresult.{step}")
-    if step == "count":
-        turn.say_text("initiatives.ask_result_count")
-    else:
-        turn.say_text(f"initiatives.ask_result_{step}", limit=RESULT_MAX)
-
-
-for _step in RESULT_STEPS:
-    REASK[f"iresult.{_step}"] = lambda turn, _s=_step: ask_result(turn, _s)
-
-
-@dialog_step(router, "iresult.summary")
-def answer_result_summary(turn: Turn, text: str) -> None:
-    value = clean(turn, text, RESULT_MAX, multiline=True)
-    if value is None:
-        return
-    turn.dialog.data["summary"] = value
-    ask_result(turn, "count")
-
-
-@dialog_step(router, "iresult.count")
-def answer_result_count(turn: Turn, text: str) -> None:
-    value = parse_number(text)
-    if value is None or value > 1_000_000:
-        turn.say_text("initiatives.bad_count")
-        return ask_result(turn, "count")
-    turn.dialog.data["count"] = value
-    ask_result(turn, "reflection")
-
-
-@dialog_step(router, "iresult.reflection")
-def answer_result_reflection(turn: Turn, text: str) -> None:
-    value = clean(turn, text, RESULT_MAX, multiline=True)
-    if value is None:
-        return
-    d = turn.dialog.data
-    ini = _managed(turn, int(d.get("initiative_id", 0)), for_update=True)
+def recorded_results(turn: Turn, draft: ResultDraft, target: str) -> None:
+    """The results report is complete: store it with the status change, tell the staff."""
+    ini = _managed(turn, int(target.partition(":")[2] or 0), for_update=True)
     if ini is None:
-        turn.dialog.clear()
         return
     if S.DONE not in TRANSITIONS[S(ini.status)]:
-        turn.dialog.clear()
         turn.say_text(
             "initiatives.status_changed_meanwhile", status=status_label(turn.t, ini.status)
         )
         return
-    ini.result_summary = d["summary"]
-    ini.result_participants = d["count"]
-    ini.result_reflection = value
-    turn.dialog.clear()
+    ini.result_summary = draft.summary
+    ini.result_participants = draft.count
+    ini.result_reflection = draft.reflection
     apply_status(turn, ini, S.DONE)
     turn.notify_staff(
         Text(
@@ -1435,11 +1385,24 @@ def answer_result_reflection(turn: Turn, text: str) -> None:
                 "ja",
                 summary=ini.result_summary,
                 count=ini.result_participants,
-                reflection=value,
+                reflection=draft.reflection,
             )
         ),
         thread_key=thread_key(ini),
     )
+
+
+RESULTS = Wizard(
+    flow="iresult",
+    title="initiatives.status_done",
+    fields=RESULT_FIELDS,
+    draft=ResultDraft,
+    submit=recorded_results,
+    confirm=False,
+    forms=False,  # asked one at a time on every channel, as before
+    ttl=DIALOG_TTL,
+)
+RESULTS.register(router)
 
 
 # ================================================================ staff facilitation

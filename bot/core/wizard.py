@@ -190,7 +190,8 @@ class Wizard(Generic[D]):
             return self.show_confirm(turn)
         token = str(turn.dialog.data.get(TOKEN, ""))
         answers = self.answers(turn)
-        text = turn.t(f.ask)
+        named = turn.catalog.placeholders(f.ask, turn.language)
+        text = turn.t(f.ask, **{k: v for k, v in f.ask_params().items() if k in named})
         skip = (
             (
                 Button(

@@ -64,6 +64,10 @@ class Field:
     def refuse(self) -> Invalid:
         return Invalid(self.error)
 
+    def ask_params(self) -> dict[str, Any]:
+        """Values the question may show (only those its catalog text names are used)."""
+        return {}
+
     def dump(self, value: Any) -> Any:
         """JSON for the dialog state (kept in the database between turns)."""
         return value
@@ -99,6 +103,9 @@ class TextField(Field):
 
     def refuse(self) -> Invalid:
         return Invalid(self.error, min=self.min_length, max=self.max_length)
+
+    def ask_params(self) -> dict[str, Any]:
+        return {"limit": self.max_length, "min": self.min_length, "max": self.max_length}
 
     def check(self, turn: Turn, value: Any, answers: Mapping[str, Any]) -> str:
         if not self.min_length <= len(value) <= self.max_length:
@@ -149,6 +156,9 @@ class IntField(Field):
 
     def refuse(self) -> Invalid:
         return Invalid(self.error, min=self.minimum, max=self.maximum)
+
+    def ask_params(self) -> dict[str, Any]:
+        return {"limit": self.maximum, "min": self.minimum, "max": self.maximum}
 
     def coerce(self, raw: Any) -> Any:
         return unicodedata.normalize("NFKC", str(raw)).strip()
