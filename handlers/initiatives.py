@@ -44,7 +44,9 @@ from handlers.initiative_views import (
     thread_key,
 )
 from handlers.meetings import RECORD_FOLLOWUPS
-from handlers.result_form import RESULT_FIELDS, ResultDraft, parse_number
+from handlers.opinion_form import OPINION_REQUEST_FIELDS, OpinionRequestDraft
+from handlers.result_form import RESULT_FIELDS, ResultDraft
+from handlers.text_fields import parse_number
 from storage.db import is_postgres
 from storage.models import (
     Actor,
@@ -64,7 +66,6 @@ router = Router()
 TITLE_MAX = 60
 DESCRIPTION_MAX = 1000
 MESSAGE_MAX = 500
-QUESTION_MAX = 500
 OPINION_MAX = 1000
 KEYWORD_MAX = 20
 CAPACITY_MAX = 10000
@@ -1060,67 +1061,13 @@ def opinion_ask(turn: Turn, act: a.OpinionAsk) -> None:
     if ini.status == S.CANCELLED:
         turn.say_text("initiatives.closed", status=status_label(turn.t, ini.status))
         return
-    turn.dialog.enter("iopinion", "iopinion.question", ttl=DIALOG_TTL)
-    turn.dialog.data = {"initiative_id": ini.id, "token": _token()}
-    ask_question(turn)
+    OPINION_REQUEST.start(turn, f"initiative:{ini.id}")
 
 
-def ask_question(turn: Turn) -> None:
-    turn.dialog.goto("iopinion.question")
-    turn.say_text("initiatives.ask_question", limit=QUESTION_MAX)
-
-
-def ask_audience(turn: Turn) -> None:
-    d = turn.dialog.data
-    turn.dialog.goto("iopinion.audience")
-    turn.say(
-        Choices(
-            text=turn.t("initiatives.ask_audience", question=d.get("question", "")),
-            buttons=tuple(
-                Button(
-                    label=turn.t(f"initiatives.audience_{aud}"),
-                    data=pack(a.OpinionAudience(int(d["initiative_id"]), aud, d["token"])),
-                )
-                for aud in ("participants", "everyone")
-            ),
-        )
-    )
-
-
-REASK["iopinion.question"] = ask_question
-REASK["iopinion.audience"] = ask_audience
-
-
-@dialog_step(router, "iopinion.question")
-def answer_question(turn: Turn, text: str) -> None:
-    value = clean(turn, text, QUESTION_MAX, multiline=True)
-    if value is None:
-        return
-    turn.dialog.data["question"] = value
-    ask_audience(turn)
-
-
-@dialog_step(router, "iopinion.audience")
-def audience_typed(turn: Turn, text: str) -> None:
-    _buttons_please(turn, text)
-
-
-@router.action(a.OpinionAudience)
-def opinion_audience(turn: Turn, act: a.OpinionAudience) -> None:
-    d = turn.dialog.data
-    if (
-        turn.dialog.step != "iopinion.audience"
-        or d.get("token") != act.token
-        or d.get("initiative_id") != act.initiative_id
-        or act.audience not in ("participants", "everyone")
-    ):
-        if turn.dialog.active:
-            return _stale(turn)
-        turn.say_text("initiatives.stale_dialog")
-        return
-    ini = _managed(turn, act.initiative_id)
+def send_opinion_request(turn: Turn, draft: OpinionRequestDraft, target: str) -> None:
+    """Open the request (closing any earlier one) and ask the chosen audience."""
+    ini = _managed(turn, int(target.partition(":")[2] or 0))
     if ini is None:
-        turn.dialog.clear()
         return
     for old in turn.db.exec(
         select(OpinionRequest).where(
@@ -1130,13 +1077,13 @@ def opinion_audience(turn: Turn, act: a.OpinionAudience) -> None:
         old.open = False
         turn.db.add(old)
     req = OpinionRequest(
-        initiative_id=ini.id, question=d["question"], audience=act.audience, created_at=turn.now
+        initiative_id=ini.id, question=draft.question, audience=draft.audience, created_at=turn.now
     )
     turn.db.add(req)
     turn.db.flush()
-    turn.audit("opinion.ask", "initiative", ini.id, request_id=req.id, audience=act.audience)
+    turn.audit("opinion.ask", "initiative", ini.id, request_id=req.id, audience=draft.audience)
     people = {p.id: p for p in _active_people(turn, ini)}
-    if act.audience == "everyone":
+    if draft.audience == "everyone":
         for sub in turn.db.exec(
             select(Subscription).where(
                 Subscription.mode == "immediate",
@@ -1170,11 +1117,23 @@ def opinion_audience(turn: Turn, act: a.OpinionAudience) -> None:
         Text(text=turn.catalog.text("initiatives.staff_question", "ja", question=req.question)),
         thread_key=thread_key(ini),
     )
-    turn.dialog.clear()
     turn.say_text(
         "initiatives.question_sent",
         count=max(0, len(people) - (1 if turn.person.id in people else 0)),
     )
+
+
+OPINION_REQUEST = Wizard(
+    flow="iopinion",
+    title="initiatives.b_ask",
+    fields=OPINION_REQUEST_FIELDS,
+    draft=OpinionRequestDraft,
+    submit=send_opinion_request,
+    confirm=False,
+    forms=False,  # asked one at a time on every channel, as before
+    ttl=DIALOG_TTL,
+)
+OPINION_REQUEST.register(router)
 
 
 @router.action(a.OpinionAnswer)

@@ -191,7 +191,9 @@ class Wizard(Generic[D]):
         token = str(turn.dialog.data.get(TOKEN, ""))
         answers = self.answers(turn)
         named = turn.catalog.placeholders(f.ask, turn.language)
-        text = turn.t(f.ask, **{k: v for k, v in f.ask_params().items() if k in named})
+        shown = {g.name: g.show(turn, answers.get(g.name)) for g in self.fields}  # {question}
+        params = {**shown, **f.ask_params()}
+        text = turn.t(f.ask, **{k: v for k, v in params.items() if k in named})
         skip = (
             (
                 Button(
