@@ -44,7 +44,12 @@ from handlers.initiative_views import (
     thread_key,
 )
 from handlers.meetings import RECORD_FOLLOWUPS
-from handlers.opinion_form import OPINION_REQUEST_FIELDS, OpinionRequestDraft
+from handlers.opinion_form import (
+    OPINION_FIELDS,
+    OPINION_REQUEST_FIELDS,
+    OpinionDraft,
+    OpinionRequestDraft,
+)
 from handlers.result_form import RESULT_FIELDS, ResultDraft
 from handlers.text_fields import parse_number
 from storage.db import is_postgres
@@ -66,7 +71,6 @@ router = Router()
 TITLE_MAX = 60
 DESCRIPTION_MAX = 1000
 MESSAGE_MAX = 500
-OPINION_MAX = 1000
 KEYWORD_MAX = 20
 CAPACITY_MAX = 10000
 DIALOG_TTL = timedelta(days=1)
@@ -1152,33 +1156,32 @@ def opinion_answer(turn: Turn, act: a.OpinionAnswer) -> None:
         if mine is None or mine.status not in q.ACTIVE:
             turn.say_text("initiatives.opinion_participants_only")
             return
-    turn.dialog.enter("iopinion", "iopinion.answer", ttl=DIALOG_TTL)
-    turn.dialog.data = {"request_id": req.id}
-    ask_opinion(turn)
+    OPINION.start(turn, f"request:{req.id}")
 
 
-def ask_opinion(turn: Turn) -> None:
-    req = turn.db.get(OpinionRequest, int(turn.dialog.data.get("request_id", 0)))
-    turn.say_text(
-        "initiatives.ask_opinion", question=req.question if req else "", limit=OPINION_MAX
-    )
-
-
-REASK["iopinion.answer"] = ask_opinion
-
-
-@dialog_step(router, "iopinion.answer")
-def answer_opinion(turn: Turn, text: str) -> None:
-    req = turn.db.get(OpinionRequest, int(turn.dialog.data.get("request_id", 0)))
+def _open_request(turn: Turn, context: str) -> tuple[OpinionRequest, Initiative] | None:
+    req = turn.db.get(OpinionRequest, int(context.partition(":")[2] or 0))
     ini = turn.db.get(Initiative, req.initiative_id) if req else None
     if req is None or ini is None or not req.open or ini.hidden or ini.status == S.CANCELLED:
-        turn.dialog.clear()
+        return None
+    return req, ini
+
+
+def _asked_question(turn: Turn, context: str) -> dict[str, Any]:
+    found = _open_request(turn, context)
+    return {"question": found[0].question if found else ""}
+
+
+def send_opinion(turn: Turn, draft: OpinionDraft, context: str) -> None:
+    """An answer to an open request: to the poster and the staff thread."""
+    found = _open_request(turn, context)
+    if found is None:
         turn.say_text("initiatives.opinion_closed")
         return
-    value = clean(turn, text, OPINION_MAX, multiline=True)
-    if value is None:
-        return
-    op = Opinion(request_id=req.id, person_id=turn.person.id, body=value, created_at=turn.now)
+    req, ini = found
+    op = Opinion(
+        request_id=req.id, person_id=turn.person.id, body=draft.opinion, created_at=turn.now
+    )
     turn.db.add(op)
     turn.db.flush()
     tell_poster(
@@ -1187,18 +1190,31 @@ def answer_opinion(turn: Turn, text: str) -> None:
         "initiatives.poster_opinion",
         kind="opinion",
         dedupe_key=f"opinion:{op.id}:poster",
-        body=value,
+        body=draft.opinion,
     )
     turn.notify_staff(
         Text(
             text=turn.catalog.text(
-                "initiatives.staff_opinion", "ja", name=turn.person.display_name, body=value
+                "initiatives.staff_opinion", "ja", name=turn.person.display_name, body=draft.opinion
             )
         ),
         thread_key=thread_key(ini),
     )
-    turn.dialog.clear()
     turn.say_text("initiatives.opinion_thanks")
+
+
+OPINION = Wizard(
+    flow="iopinion_answer",
+    title="initiatives.b_opinion",
+    fields=OPINION_FIELDS,
+    draft=OpinionDraft,
+    submit=send_opinion,
+    shows=_asked_question,
+    confirm=False,
+    forms=False,  # a chat answer on every channel, as before
+    ttl=DIALOG_TTL,
+)
+OPINION.register(router)
 
 
 @router.action(a.OpinionList)

@@ -2,7 +2,8 @@
 
 A question (≤500 characters) and who is asked: the participants, or everyone who follows the
 initiative's category or area. Asked one at a time on every channel (as before); the audience
-question shows the question just typed. ``handlers.initiatives`` sends the request on submit.
+question shows the question just typed. Answering a request is one text (≤1,000) under the
+question asked. ``handlers.initiatives`` sends the request on submit.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from bot.core.turn import Turn
 
 QUESTION_MAX = 500
+OPINION_MAX = 1000
 AUDIENCES = ("participants", "everyone")
 
 
@@ -43,7 +45,23 @@ OPINION_REQUEST_FIELDS: tuple[Field, ...] = (
 )
 
 
+OPINION_FIELDS: tuple[Field, ...] = (
+    PostedText(
+        name="opinion",
+        label="initiatives.f_opinion",
+        ask="initiatives.ask_opinion",
+        max_length=OPINION_MAX,
+        multiline=True,
+    ),
+)
+
+
 @dataclass(frozen=True)
 class OpinionRequestDraft:
     question: str
     audience: str
+
+
+@dataclass(frozen=True)
+class OpinionDraft:
+    opinion: str

@@ -111,6 +111,8 @@ class Wizard(Generic[D]):
     confirm: bool = True  # steps end on a confirmation card (False: submit after the last)
     summary: Summary | None = None  # the card's title and rows instead of one row a field
     forms: bool = True  # False: steps on every channel
+    shows: Callable[[Turn, str], Mapping[str, Any]] | None = None  # (turn, context) -> more
+    # values the questions may name, e.g. the question being answered
     form_action: Callable[[str], object] | None = None  # the form's packed data (a known
     # action its owner routes to ``submitted``); default ``WizardForm(flow, context)``
     ttl: timedelta = DEFAULT_TTL
@@ -192,7 +194,9 @@ class Wizard(Generic[D]):
         answers = self.answers(turn)
         named = turn.catalog.placeholders(f.ask, turn.language)
         shown = {g.name: g.show(turn, answers.get(g.name)) for g in self.fields}  # {question}
-        params = {**shown, **f.ask_params()}
+        context = str(turn.dialog.data.get(CONTEXT, ""))
+        extra = self.shows(turn, context) if self.shows is not None else {}
+        params = {**shown, **extra, **f.ask_params()}
         text = turn.t(f.ask, **{k: v for k, v in params.items() if k in named})
         skip = (
             (
