@@ -8,7 +8,6 @@ existence, state and permission are checked again here, on the server.
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,9 +21,6 @@ from bot.core.replies import (
     Carousel,
     Choices,
     DatetimeRequest,
-    Form,
-    FormErrors,
-    FormField,
     Text,
 )
 from bot.core.router import Router
@@ -35,7 +31,6 @@ from handlers.common import REASK, menu_choices
 from handlers.initiative_views import (
     clean,
     dialog_step,
-    has_words,
     initiative_card,
     labels,
     sanitize,
@@ -51,6 +46,14 @@ from handlers.opinion_form import (
     OpinionRequestDraft,
 )
 from handlers.result_form import RESULT_FIELDS, ResultDraft
+from handlers.staff_post_form import (
+    CAPACITY_MAX,
+    DESCRIPTION_MAX,
+    STAFF_POST_FIELDS,
+    TITLE_MAX,
+    WARD,
+    StaffPostDraft,
+)
 from handlers.text_fields import parse_number
 from storage.db import is_postgres
 from storage.models import (
@@ -68,11 +71,8 @@ from storage.queries import initiatives as q
 
 router = Router()
 
-TITLE_MAX = 60
-DESCRIPTION_MAX = 1000
 MESSAGE_MAX = 500
 KEYWORD_MAX = 20
-CAPACITY_MAX = 10000
 DIALOG_TTL = timedelta(days=1)
 DONE = "__done"
 SKIP = "__skip"
@@ -241,8 +241,8 @@ def _pick(op: str, value: str, token: str) -> str:
 
 @router.command("post", keywords="initiatives.kw_post")
 def start_post(turn: Turn, _args: str) -> None:
-    if turn.person.is_staff and turn.event.address.channel != "line":
-        return _staff_form(turn)
+    if turn.person.is_staff and STAFF_POST.uses_form(turn):  # a form channel, by capability
+        return STAFF_POST.start(turn)
     turn.dialog.enter(FLOW, "ipost.title", ttl=DIALOG_TTL)
     turn.dialog.data = {"token": _token(), "help": []}
     turn.say_text("initiatives.post_intro")
@@ -586,138 +586,39 @@ _PICKS = {
 # ================================================================ posting: staff form
 
 
-def _staff_form(turn: Turn) -> None:
-    t = turn.t
-    lang = t.language
-    orgs = turn.db.exec(
-        select(Actor).where(Actor.kind != ActorKind.INDIVIDUAL).order_by(col(Actor.id))
-    ).all()
-    actor_options = (
-        ("ward", turn.ward.display_name(lang)),
-        *tuple((str(o.id), o.name) for o in orgs if o.kind != ActorKind.WARD),
-    )
-    turn.say(
-        Form(
-            title=t("initiatives.form_title"),
-            fields=(
-                FormField(
-                    name="actor",
-                    label=t("initiatives.f_actor"),
-                    input="select",
-                    options=actor_options,
-                    initial="ward",
-                ),
-                FormField(name="title", label=t("initiatives.f_title"), max_length=TITLE_MAX),
-                FormField(
-                    name="description",
-                    label=t("initiatives.f_description"),
-                    input="textarea",
-                    max_length=DESCRIPTION_MAX,
-                ),
-                FormField(
-                    name="category",
-                    label=t("initiatives.f_category"),
-                    input="select",
-                    options=tuple(turn.ward.categories.options(lang)),
-                ),
-                FormField(
-                    name="area",
-                    label=t("initiatives.f_area"),
-                    input="select",
-                    options=tuple(turn.ward.areas.options(lang)),
-                    required=False,
-                ),
-                FormField(
-                    name="help",
-                    label=t("initiatives.f_help"),
-                    input="multiselect",
-                    options=tuple(turn.ward.strengths.options(lang)),
-                    required=False,
-                ),
-                FormField(
-                    name="starts", label=t("initiatives.f_date"), input="datetime", required=False
-                ),
-                FormField(
-                    name="capacity",
-                    label=t("initiatives.f_capacity"),
-                    input="number",
-                    required=False,
-                ),
-            ),
-            submit_label=t("initiatives.submit"),
-            data=pack(a.StaffPost(_token())),
-        )
-    )
+def posted_by_staff(turn: Turn, draft: StaffPostDraft, _context: str) -> None:
+    actor_id = ward_actor(turn).id if draft.actor in (None, WARD) else int(draft.actor)
+    fields: dict[str, Any] = {
+        "actor_id": actor_id,
+        "title": draft.title,
+        "description": draft.description,
+        "category": draft.category,
+        "area": draft.area,
+        "help": draft.help or [],
+        "starts": draft.starts.isoformat() if draft.starts else None,
+        "capacity": draft.capacity,
+    }
+    ini = create_initiative(turn, fields)
+    turn.audit("initiative.post_by_staff", "initiative", ini.id)
+    turn.say_text("initiatives.posted", title=ini.title)
 
 
-def _form_text(
-    turn: Turn, values: dict, name: str, limit: int, errors: list, *, multiline=False
-) -> str:
-    raw = values.get(name)
-    value = sanitize(str(raw or ""), multiline=multiline)
-    if not value:
-        errors.append((name, turn.t("common.empty")))
-    elif not has_words(value):
-        errors.append((name, turn.t("initiatives.emoji_only")))
-    elif len(value) > limit:
-        errors.append((name, turn.t("common.too_long", limit=limit, length=len(value))))
-    return value
+STAFF_POST = Wizard(
+    flow="ipost_staff",
+    title="initiatives.form_title",
+    fields=STAFF_POST_FIELDS,
+    draft=StaffPostDraft,
+    submit=posted_by_staff,
+    allowed=lambda turn, _context: turn.person.is_staff,
+    refused="common.staff_only",
+    submit_label="initiatives.submit",
+    form_action=lambda _context: a.StaffPost(_token()),
+)
 
 
 @router.form(a.StaffPost)
 def staff_post(turn: Turn, _act: a.StaffPost, values: dict[str, Any]) -> None:
-    if not turn.require_staff():
-        return
-    errors: list[tuple[str, str]] = []
-    fields: dict[str, Any] = {
-        "title": _form_text(turn, values, "title", TITLE_MAX, errors),
-        "description": _form_text(
-            turn, values, "description", DESCRIPTION_MAX, errors, multiline=True
-        ),
-    }
-    category = values.get("category")
-    if category not in turn.ward.categories:
-        errors.append(("category", turn.t("initiatives.choose_one")))
-    fields["category"] = category
-    area = values.get("area") or None
-    if area is not None and area not in turn.ward.areas:
-        errors.append(("area", turn.t("initiatives.choose_one")))
-    fields["area"] = area
-    chosen = values.get("help") or []
-    chosen = [chosen] if isinstance(chosen, str) else list(chosen)
-    if any(c not in turn.ward.strengths for c in chosen):
-        errors.append(("help", turn.t("initiatives.choose_one")))
-    fields["help"] = chosen
-    starts = values.get("starts")
-    if starts:
-        try:
-            when = datetime.fromisoformat(str(starts))
-            when = when if when.tzinfo else when.replace(tzinfo=turn.tz)
-            fields["starts"] = when.isoformat()
-        except ValueError:
-            errors.append(("starts", turn.t("initiatives.bad_date")))
-    capacity = values.get("capacity")
-    if capacity not in (None, ""):
-        text = unicodedata.normalize("NFKC", str(capacity)).strip()
-        if not text.isdigit() or not 1 <= int(text) <= CAPACITY_MAX:
-            errors.append(("capacity", turn.t("initiatives.bad_capacity", limit=CAPACITY_MAX)))
-        else:
-            fields["capacity"] = int(text)
-    actor_value = str(values.get("actor") or "ward")
-    if actor_value == "ward":
-        fields["actor_id"] = ward_actor(turn).id
-    else:
-        actor = turn.db.get(Actor, int(actor_value)) if actor_value.isdigit() else None
-        if actor is None or actor.kind == ActorKind.INDIVIDUAL:
-            errors.append(("actor", turn.t("initiatives.choose_one")))
-        else:
-            fields["actor_id"] = actor.id
-    if errors:
-        turn.say(FormErrors(errors=tuple(errors)))
-        return
-    ini = create_initiative(turn, fields)
-    turn.audit("initiative.post_by_staff", "initiative", ini.id)
-    turn.say_text("initiatives.posted", title=ini.title)
+    STAFF_POST.submitted(turn, "", values)
 
 
 # ================================================================ browse and search

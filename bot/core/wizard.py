@@ -105,6 +105,7 @@ class Wizard(Generic[D]):
     draft: type[D]  # a dataclass whose fields are named like ``fields``
     submit: Callable[[Turn, D, str], None]  # (turn, draft, context)
     allowed: Callable[[Turn, str], bool] | None = None  # re-checked at start and at submit
+    refused: str = "common.not_allowed"  # said when ``allowed`` says no
     rules: tuple[Rule, ...] = ()
     submit_label: str = "wizard.button_submit"
     confirm_body: str = "wizard.confirm_body"
@@ -144,9 +145,11 @@ class Wizard(Generic[D]):
         self, turn: Turn, context: str = "", initial: Mapping[str, Any] | None = None
     ) -> None:
         if self.allowed is not None and not self.allowed(turn, context):
-            return turn.say_text("common.not_allowed")
+            return turn.say_text(self.refused)
         if self.uses_form(turn):
             return turn.say(self.form(turn, context, initial))
+        if not self.asked(False):  # a form-only dialog on a chat channel
+            return turn.say_text(self.refused)
         turn.dialog.clear()
         turn.dialog.enter(self.flow, self._step(self.asked(False)[0]), ttl=self.ttl)
         turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
@@ -336,7 +339,7 @@ class Wizard(Generic[D]):
         context = str(turn.dialog.data.get(CONTEXT, ""))
         if self.allowed is not None and not self.allowed(turn, context):
             turn.dialog.clear()
-            return turn.say_text("common.not_allowed")
+            return turn.say_text(self.refused)
         answers, refused = self.check_all(turn, self.answers(turn), form=False)
         if refused:
             name, bad = refused[0]
@@ -351,7 +354,7 @@ class Wizard(Generic[D]):
     # ------------------------------------------------------------ form mode
     def submitted(self, turn: Turn, context: str, values: Mapping[str, Any]) -> None:
         if self.allowed is not None and not self.allowed(turn, context):
-            return turn.say_text("common.not_allowed")
+            return turn.say_text(self.refused)
         answers, refused = self.check_all(turn, values, form=True)
         if refused:
             errors = tuple((name, turn.t(bad.key, **bad.params)) for name, bad in refused)

@@ -68,6 +68,8 @@ def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
         lines.append("    [*] --> form: staff, channel supports Form")
         lines.append("    form --> form: refused / FormErrors (same messages as the steps)")
         lines.append("    form --> [*]: valid / submit(draft)")
+    if not steps:
+        return "\n".join(lines)
     entry = "chat channel" if wizard.forms else "every channel"
     lines.append(f"    [*] --> {steps[0].name}: {entry}")
     for f, nxt in zip(steps, [*steps[1:], None], strict=True):

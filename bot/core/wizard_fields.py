@@ -102,7 +102,7 @@ class TextField(Field):
     error: str = "wizard.error_length"
 
     def refuse(self) -> Invalid:
-        return Invalid(self.error, min=self.min_length, max=self.max_length)
+        return Invalid(self.error, min=self.min_length, max=self.max_length, limit=self.max_length)
 
     def ask_params(self) -> dict[str, Any]:
         return {"limit": self.max_length, "min": self.min_length, "max": self.max_length}
@@ -155,7 +155,7 @@ class IntField(Field):
     error: str = "wizard.error_number"
 
     def refuse(self) -> Invalid:
-        return Invalid(self.error, min=self.minimum, max=self.maximum)
+        return Invalid(self.error, min=self.minimum, max=self.maximum, limit=self.maximum)
 
     def ask_params(self) -> dict[str, Any]:
         return {"limit": self.maximum, "min": self.minimum, "max": self.maximum}
