@@ -1,10 +1,17 @@
-"""The ward's vocabulary (categories, areas, strengths), loaded from TOML configuration."""
+"""The ward's vocabulary (categories, areas, strengths) and plan indicators, from TOML.
+
+An indicator names a ledger measure (storage/ledger.py); a wrong name stops start-up with a
+message naming it, rather than showing a silent zero on the public page for a year.
+"""
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from storage.ledger import MEASURES
 
 DEFAULT_PATH = Path(__file__).with_name("ward_default.toml")
 
@@ -34,6 +41,27 @@ class Vocabulary:
         return code in self.labels
 
 
+PERIODS = ("fiscal_year", "month", "all")
+
+
+class WardConfigError(ValueError):
+    """The ward configuration cannot be used; the message says which entry and why."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A plan target (e.g. 協働の取組数 40 per fiscal year) measured by a ledger measure."""
+
+    code: str
+    label: dict[str, str]
+    measure: str
+    period: str = "fiscal_year"
+    target: int | None = None
+
+    def display(self, language: str) -> str:
+        return self.label.get(language) or self.label["ja"]
+
+
 @dataclass(frozen=True)
 class Ward:
     name: dict[str, str]
@@ -41,6 +69,7 @@ class Ward:
     categories: Vocabulary
     areas: Vocabulary
     strengths: Vocabulary
+    indicators: tuple[Indicator, ...] = ()
 
     def display_name(self, language: str) -> str:
         return self.name.get(language) or self.name["ja"]
@@ -55,4 +84,25 @@ def load_ward(path: str | Path | None = None) -> Ward:
         categories=Vocabulary(data["categories"]),
         areas=Vocabulary(data["areas"]),
         strengths=Vocabulary(data["strengths"]),
+        indicators=tuple(_indicator(i, raw) for i, raw in enumerate(data.get("indicators", []))),
     )
+
+
+def _indicator(index: int, raw: dict[str, Any]) -> Indicator:
+    code = str(raw.get("code") or f"#{index + 1}")
+    where = f"ward configuration: indicator {code!r}"
+    measure = raw.get("measure")
+    if measure not in MEASURES:
+        raise WardConfigError(
+            f"{where}: unknown measure {measure!r} (known: {', '.join(MEASURES)})"
+        )
+    period = raw.get("period", "fiscal_year")
+    if period not in PERIODS:
+        raise WardConfigError(f"{where}: unknown period {period!r} (known: {', '.join(PERIODS)})")
+    label = raw.get("label")
+    if not isinstance(label, dict) or not label.get("ja"):
+        raise WardConfigError(f"{where}: label needs at least ja")
+    target = raw.get("target")
+    if target is not None and (not isinstance(target, int) or target < 0):
+        raise WardConfigError(f"{where}: target must be a whole number ≥ 0, not {target!r}")
+    return Indicator(code=code, label=dict(label), measure=measure, period=period, target=target)

@@ -1,5 +1,8 @@
 """The staff dashboard (Slack App Home, ``/kyodo dashboard``) and the month's numbers.
 
+The numbers card's body is the outcome ledger (targets, trend, totals); its fields stay the
+month's live activity.
+
 Staff only, re-checked on every call. Read-only: it queries the shared models directly and
 says one card per section, so it fits any channel (Slack Home view, simulator staff pane).
 """
@@ -14,6 +17,7 @@ from sqlmodel import select
 from bot.core.replies import Card
 from bot.core.router import Router
 from bot.core.turn import Turn
+from handlers import outcome_numbers
 from storage.models import (
     Idea,
     IdeaCall,
@@ -168,6 +172,7 @@ def month_numbers(turn: Turn) -> Card:
     label = turn.t("dashboard.month_label", year=start.year, month=start.month)
     return Card(
         title=turn.t("dashboard.numbers"),
+        body=outcome_numbers.staff_summary(turn),
         fields=(
             (turn.t("dashboard.n_initiatives"), str(posted)),
             (turn.t("dashboard.n_joins"), str(joins)),

@@ -54,6 +54,7 @@ from handlers.idea_views import (
     thread_key,
     visible_ideas,
 )
+from storage import ledger
 from storage.models import (
     Actor,
     ActorKind,
@@ -676,6 +677,7 @@ def submit_answer(turn: Turn, act: AnswerForm, values: dict[str, Any]) -> None:
     idea.answered_at = turn.now
     idea.updated_at = turn.now
     turn.db.add(idea)
+    ledger.idea_answered(turn.db, idea, turn.now)
     turn.audit(
         "idea.answered", "idea", idea.id, status=status.value, previous=IdeaStatus(previous).value
     )
@@ -785,6 +787,7 @@ def make_initiative(turn: Turn, act: MakeInitiative) -> None:
         turn.say_text("ideas.initiative_exists", id=idea.initiative_id)
         return
     turn.db.refresh(idea)
+    ledger.initiative_posted(turn.db, initiative, turn.now)
     turn.audit("initiative.created_from_idea", "initiative", initiative.id, idea_id=idea.id)
     turn.audit("idea.became_initiative", "idea", idea.id, initiative_id=initiative.id)
     author = turn.db.get(Person, idea.author_id)

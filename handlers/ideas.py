@@ -45,6 +45,7 @@ from handlers.idea_views import (
     visible_ideas,
     when,
 )
+from storage import ledger
 from storage.models import Idea, IdeaCall, IdeaStatus, IdeaSupport, Person
 
 router = Router()
@@ -363,6 +364,7 @@ def confirm(turn: Turn, _act: ConfirmIdea) -> None:
         )
         turn.db.add(idea)
         turn.db.flush()
+        ledger.idea_submitted(turn.db, idea, turn.now)
         turn.audit("idea.submitted", "idea", idea.id, call_id=call.id)
         key = "ideas.staff_idea_new"
         reply = "ideas.submitted"

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.core.actions import pack
 from bot.core.replies import Button, Card, Choices
+from bot.core.text import sanitize
 from bot.core.turn import Turn
 from bot.i18n import Translator
 from bot.ward import Ward
@@ -35,21 +36,6 @@ KIND_KEYS = {
 
 
 # ---------------------------------------------------------------- input checks
-
-
-def sanitize(text: str, *, multiline: bool = False) -> str:
-    """NFC, control and format characters removed (newlines kept only in long fields)."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\t", " ")
-    kept = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if ch == "\n" and multiline:
-            kept.append(ch)
-        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in ("\u2028", "\u2029"):
-            continue
-        else:
-            kept.append(ch)
-    return "".join(kept).strip()
 
 
 def has_words(text: str) -> bool:
@@ -152,7 +138,8 @@ def initiative_card(
     buttons: list[Button] = []
     mine = q.participation(turn.db, ini.id, viewer.id) if viewer.id else None
     open_for_joining = ini.status in (InitiativeStatus.RECRUITING, InitiativeStatus.PREPARING)
-    if mine is not None and mine.status in q.ACTIVE:
+    done = ini.status == InitiativeStatus.DONE
+    if mine is not None and mine.status in q.ACTIVE and not done:
         buttons.append(Button(label=t("initiatives.b_withdraw"), data=pack(a.Withdraw(ini.id))))
     elif open_for_joining:
         buttons.append(

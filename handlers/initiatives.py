@@ -55,6 +55,7 @@ from handlers.staff_post_form import (
     StaffPostDraft,
 )
 from handlers.text_fields import parse_number
+from storage import ledger
 from storage.db import is_postgres
 from storage.models import (
     Actor,
@@ -191,6 +192,7 @@ def create_initiative(turn: Turn, fields: dict[str, Any]) -> Initiative:
     )
     turn.db.add(ini)
     turn.db.flush()
+    ledger.initiative_posted(turn.db, ini, turn.now)
     turn.audit("initiative.post", "initiative", ini.id, actor_id=ini.actor_id)
     turn.notify_staff(staff_card(turn, ini), thread_key=thread_key(ini))
     _notify_immediate_followers(turn, ini)
@@ -887,6 +889,9 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
         return
+    if ini.status == InitiativeStatus.DONE:  # participants are frozen at 完了
+        turn.say_text("initiatives.withdraw_after_done", title=ini.title)
+        return
     was = mine.status
     mine.status, mine.updated_at = "withdrawn", turn.now
     turn.db.add(mine)
@@ -1225,6 +1230,7 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
     ini.status = new
     _touch(turn, ini)
     turn.db.flush()
+    ledger.initiative_status(turn.db, ini, new, turn.now)
     turn.audit("initiative.status", "initiative", ini.id, old=str(old), new=str(new))
     for person in _active_people(turn, ini):
         if person.id == turn.person.id or person.deleted:

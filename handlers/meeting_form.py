@@ -4,7 +4,7 @@ Each rule lives here and nowhere else: a title of 1–80 characters, a start in 
 end after it, a place or a URL, a capacity of 0–1000 (0 = no limit), notes up to 1,000
 characters. Residents (LINE, the simulator's phone) give the place and the URL in one answer
 and pick one of four reminder plans; staff forms have separate place and URL inputs, reminder
-checkboxes and a reminder text. ``handlers.meetings`` runs these declarations.
+checkboxes, a reminder text and whether the meeting is invitation-only. ``handlers.meetings`` runs these declarations.
 """
 
 from __future__ import annotations
@@ -47,6 +47,14 @@ def reminder_times(turn: Turn) -> Sequence[tuple[str, str]]:
     return [
         ("day_before", turn.t("meetings.reminders_day")),
         ("hour_before", turn.t("meetings.reminders_hour")),
+    ]
+
+
+def visibilities(turn: Turn) -> Sequence[tuple[str, str]]:
+    """Public, or invitation-only (details and .ics only for those invited)."""
+    return [
+        ("public", turn.t("meetings.visibility_public")),
+        ("invite_only", turn.t("meetings.visibility_invite_only")),
     ]
 
 
@@ -150,6 +158,16 @@ MEETING_FIELDS: tuple[Field, ...] = (
         max_length=200,
         only="form",
     ),
+    ChoiceField(
+        name="visibility",
+        label="meetings.field_visibility",
+        ask="meetings.field_visibility",
+        options=visibilities,
+        optional=True,  # left out: public
+        initial="public",
+        error="wizard.error_choice",
+        only="form",
+    ),
 )
 
 MEETING_RULES = (
@@ -188,6 +206,7 @@ class MeetingDraft:
     notes: str | None
     reminders: list[str] | None  # form: the ticked REMINDER_TIMES
     reminder_text: str | None
+    visibility: str | None  # form: "public" | "invite_only"; steps: public
 
     @property
     def place_and_url(self) -> tuple[str | None, str | None]:

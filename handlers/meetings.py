@@ -15,7 +15,7 @@ records the results, e.g. initiative status buttons).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -26,9 +26,11 @@ from bot.core.replies import Button, Card, Carousel, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.wizard import Wizard
+from bot.signed_links import sign
 from handlers import meeting_form
 from handlers.meeting_form import MeetingDraft, MoveDraft, RecordDraft
 from schedules import reminders
+from storage import ledger
 from storage.db import is_postgres
 from storage.models import (
     IdeaCall,
@@ -122,9 +124,37 @@ def where_text(t, meeting: Meeting) -> str:
     return " / ".join(parts) if parts else t("meetings.no_place")
 
 
-def ics_url(turn: Turn, meeting_id: int) -> str:
+def ics_path(meeting_id: int) -> str:
+    return f"/calendar/meetings/{meeting_id}.ics"
+
+
+def ics_url(turn: Turn, meeting: Meeting) -> str:
+    """Public meetings: a plain link. Invitation-only: signed, valid until a day after it ends
+    (the card is only shown to people who may see the meeting; the link must not be guessable)."""
     base = getattr(turn.config, "public_base_url", "") or ""
-    return f"{base.rstrip('/')}/calendar/meetings/{meeting_id}.ics"
+    assert meeting.id is not None
+    if not meeting.invite_only:
+        return f"{base.rstrip('/')}{ics_path(meeting.id)}"
+    until = (meeting.ends_at or meeting.starts_at) + timedelta(days=1)
+    return sign(
+        base,
+        ics_path(meeting.id),
+        secret=getattr(turn.config, "secret_key", ""),
+        now=turn.now,
+        ttl=max(until - turn.now, timedelta(days=1)),
+    )
+
+
+def may_see(turn: Turn, meeting: Meeting) -> bool:
+    """Everyone sees a public meeting; an invitation-only one only its invitees (an RSVP row
+    exists for every invitation, or they may answer now), the organiser, the initiative's
+    managers and staff."""
+    if not meeting.invite_only or can_manage(turn, meeting):
+        return True
+    invited = turn.db.exec(
+        select(Rsvp.id).where(Rsvp.meeting_id == meeting.id, Rsvp.person_id == turn.person.id)
+    ).first()
+    return invited is not None or eligible(turn, meeting)
 
 
 def feed_url(turn: Turn, person: Person) -> str:
@@ -220,7 +250,7 @@ def meeting_card(
         )
     if meeting.notes:
         fields.append((t("meetings.field_notes"), meeting.notes))
-    fields.append((t("meetings.field_calendar"), ics_url(turn, meeting.id)))
+    fields.append((t("meetings.field_calendar"), ics_url(turn, meeting)))
     badge = answer_label(t, answer) if answer else None
     if meeting.status == "cancelled":
         badge = t("meetings.badge_cancelled")
@@ -340,6 +370,7 @@ def create_meeting(turn: Turn, target: str, draft: MeetingDraft) -> Meeting:
         created_by=turn.person.id,
         created_at=turn.now,
         updated_at=turn.now,
+        invite_only=draft.visibility == "invite_only",
     )
     turn.db.add(meeting)
     turn.db.flush()
@@ -602,6 +633,8 @@ def show(turn: Turn, act: ShowMeeting) -> None:
     meeting = load_meeting(turn, act.meeting_id)
     if meeting is None:
         return turn.say_text("meetings.already_cancelled")
+    if not may_see(turn, meeting):
+        return turn.say_text("meetings.invite_only")
     rsvp = turn.db.exec(
         select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.person_id == turn.person.id)
     ).first()
@@ -804,6 +837,7 @@ def recorded(turn: Turn, draft: RecordDraft, target: str) -> None:
     meeting.record = draft.record
     if turn.now >= meeting.starts_at:
         meeting.status = "held"
+        ledger.meeting_held(turn.db, meeting, turn.now)
     meeting.updated_at = turn.now
     turn.db.add(meeting)
     turn.audit("meeting.record", "meeting", meeting.id)

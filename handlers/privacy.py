@@ -18,6 +18,7 @@ from bot.core.replies import Button, Card, Choices, Reply, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.signed_links import sign
+from handlers.idea_views import staff_translator
 from storage.models import (
     Actor,
     Idea,
@@ -67,6 +68,7 @@ class DeclineConsent:
 @action("pm")
 class MyDataAction:
     step: str  # show | download | delete | confirm
+    person: int = 0  # whom the confirm button was made for: anyone else's tap is refused
 
 
 def version(turn: Turn) -> str:
@@ -251,18 +253,27 @@ def my_data_action(turn: Turn, act: MyDataAction) -> None:
                 buttons=(
                     Button(
                         label=turn.t("privacy.delete_yes"),
-                        data=pack(MyDataAction("confirm")),
+                        data=pack(MyDataAction("confirm", turn.person.id)),
                         style="danger",
                     ),
                     Button(label=turn.t("common.cancel_button"), data=pack(MyDataAction("show"))),
                 ),
             )
         )
+    elif act.step == "confirm" and act.person != turn.person.id:
+        turn.say_text("privacy.not_your_button")
     elif act.step == "confirm":
         placeholder = turn.t("common.deleted_user")
         turn.audit("person.erased", "person", turn.person.id)
         turn.dialog.clear()
-        erase_person(turn.db, turn.person, placeholder=placeholder, now=turn.now)
+        orphans = erase_person(turn.db, turn.person, placeholder=placeholder, now=turn.now)
+        st = staff_translator(turn.catalog, turn.config)
+        for org in orphans:  # staff decide what becomes of it (Slack staff channel)
+            turn.audit(f"actor.{org.outcome}", "actor", org.actor_id)
+            turn.notify_staff(
+                Text(text=st(f"privacy.org_{org.outcome}", org=org.name)),
+                dedupe_key=f"org-orphaned:{org.actor_id}:{turn.now.isoformat()}",
+            )
         turn.say_text("privacy.deleted")
     else:
         turn.say(my_data_card(turn))

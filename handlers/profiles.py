@@ -20,6 +20,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.wizard import Wizard
 from handlers import initiative_actions as a
+from handlers import outcome_numbers
 from handlers.common import REASK, Menu, menu_choices
 from handlers.initiative_views import (
     clean,
@@ -113,6 +114,7 @@ def my_page(turn: Turn, _args: str) -> None:
             ),
         )
     )
+    turn.say(outcome_numbers.resident_card(turn))
     buttons = [
         Button(label=t("profiles.b_edit"), data=pack(a.EditProfile(actor.id))),
         Button(label=t("profiles.b_mine"), data=pack(a.MyInitiatives())),

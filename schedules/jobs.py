@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, update
@@ -13,6 +12,7 @@ from sqlalchemy import Engine, delete, update
 from bot.clock import Clock
 from bot.i18n import Catalog
 from bot.ward import Ward
+from storage import inbox
 from storage.db import session_scope
 from storage.models import DialogState, ProcessedEvent
 
@@ -47,7 +47,7 @@ def periodic(job_id: str, trigger: str, **args: Any):
     return wrap
 
 
-PROCESSED_EVENT_RETENTION = timedelta(days=30)
+PROCESSED_EVENT_RETENTION = inbox.PROCESSED_EVENT_RETENTION  # the replay window's setting too
 
 
 @periodic("retention.purge", "interval", hours=1)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func
 from sqlmodel import Session, SQLModel, select
 
+from storage import ledger
 from storage.models import (
     Actor,
     ActorKind,
@@ -397,6 +398,7 @@ def load_demo(engine: Engine, now: datetime | None = None) -> dict[str, int]:
                 )
                 if answer == "yes":
                     _remind(db, meeting, people[who], now)
+        ledger.backfill(db)  # the demo's completed initiative counts on /public
         db.commit()
         return counts(db)
 

@@ -22,6 +22,18 @@ from storage.models import InboxEvent
 
 TABLE = InboxEvent.__table__
 
+# How long handled event ids are remembered (the retention job purges older ones) and the
+# replay window derived from it: LINE signs no timestamp, so a captured signed body is
+# refused once its event ids may have been forgotten. The margin covers clock skew and a
+# purge that ran early. One setting for both, so they cannot drift apart.
+PROCESSED_EVENT_RETENTION = timedelta(days=30)
+REPLAY_MARGIN = timedelta(days=1)
+
+
+def replay_cutoff(now: datetime) -> datetime:
+    """Events that happened before this are refused at the inbox (possible replays)."""
+    return now - PROCESSED_EVENT_RETENTION + REPLAY_MARGIN
+
 
 @dataclass(frozen=True)
 class Claimed:

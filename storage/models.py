@@ -279,6 +279,8 @@ class Meeting(SQLModel, table=True):
     status: str = Field(default="scheduled", max_length=16)  # scheduled | cancelled | held
     created_by: int = Field(foreign_key="person.id")
     record: str | None = Field(default=None, max_length=2000)  # notes after the meeting
+    # Details (place, URL, notes, .ics) only for invitees, the organiser, managers and staff.
+    invite_only: bool = False
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -447,3 +449,35 @@ class StaffThread(SQLModel, table=True):
     ts: str = Field(max_length=32)
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+# ---------------------------------------------------------------- outcome ledger
+
+
+class OutcomeFact(SQLModel, table=True):
+    """One outcome fact, written when it happens and never recomputed from live rows.
+
+    ``key`` makes recording the same fact twice a no-op (a redelivery, a second tap). Facts
+    stay when people leave: erasure only clears ``person_id``. Area, category and actor
+    kinds are copied at the time of the fact so later edits do not rewrite history.
+    """
+
+    __tablename__ = "outcome_fact"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_outcome_fact_measure_at", "measure", "occurred_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120)
+    measure: str = Field(max_length=32)
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    idea_id: int | None = Field(default=None, foreign_key="idea.id", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    area: str | None = Field(default=None, max_length=40)
+    category: str | None = Field(default=None, max_length=40)
+    actor_kind: str | None = Field(default=None, max_length=16)
+    partner_kind: str | None = Field(default=None, max_length=16)
+    quantity: int = 1
+    days: float | None = None  # e.g. days from an idea to its first answer

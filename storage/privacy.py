@@ -4,18 +4,26 @@ Authored initiatives, ideas and opinions stay (others' work depends on them) but
 reads as the placeholder name. Every personal field is overwritten or deleted; queued pushes
 to the person are cancelled; other people's queued or sent notifications that quote the
 person's name are blanked.
+
+An organisation is never left without someone to manage it: if the person was its last
+admin, the longest-standing remaining member becomes admin (transfer); if nobody remains it
+is archived — its invite code is withdrawn so nobody joins an unmanaged group — and staff are
+told so they can decide (the caller posts the notice). Its name stays the organisation's.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, cast, delete, or_, update
 from sqlmodel import Session, select
 
+from storage.ledger import forget_person
 from storage.models import (
     Actor,
+    ActorKind,
     ChannelAccount,
     DialogState,
     KeyValue,
@@ -29,7 +37,22 @@ from storage.models import (
 )
 
 
-def erase_person(db: Session, person: Person, *, placeholder: str, now: datetime) -> None:
+@dataclass(frozen=True)
+class OrphanedOrganisation:
+    actor_id: int
+    name: str
+    outcome: str  # "transferred" (a member is now admin) | "archived" (no members left)
+
+
+def erase_person(
+    db: Session, person: Person, *, placeholder: str, now: datetime
+) -> list[OrphanedOrganisation]:
+    """Erase ``person``; return the organisations their leaving left without an admin."""
+    administered = db.exec(
+        select(Membership.actor_id).where(
+            Membership.person_id == person.id, Membership.role == "admin"
+        )
+    ).all()
     names = {n for n in (person.display_name, person.real_name) if n and len(n) >= 2}
     accounts = db.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id)).all()
     for account in accounts:
@@ -52,6 +75,7 @@ def erase_person(db: Session, person: Person, *, placeholder: str, now: datetime
             actor.invite_code = None
             db.add(actor)
     db.execute(delete(Membership).where(Membership.person_id == person.id))
+    orphans = [o for o in (_without_admin(db, a) for a in administered) if o is not None]
     db.execute(delete(Subscription).where(Subscription.person_id == person.id))
     db.execute(delete(Rsvp).where(Rsvp.person_id == person.id))
     db.execute(delete(KeyValue).where(KeyValue.key.like(f"rate:{person.id}:%")))
@@ -79,6 +103,7 @@ def erase_person(db: Session, person: Person, *, placeholder: str, now: datetime
             .values(status=OutboxStatus.CANCELLED, payload=[])
         )
         db.execute(update(OutboxMessage).where(quoted).values(payload=[]))
+    forget_person(db, person.id or 0)
     person.display_name = placeholder
     person.real_name = None
     person.consent_version = None
@@ -86,3 +111,25 @@ def erase_person(db: Session, person: Person, *, placeholder: str, now: datetime
     person.calendar_token = uuid.uuid4().hex
     person.deleted = True
     db.add(person)
+    return orphans
+
+
+def _without_admin(db: Session, actor_id: int) -> OrphanedOrganisation | None:
+    """Transfer an organisation that lost its last admin, or archive it if it is empty."""
+    actor = db.get(Actor, actor_id)
+    if actor is None or actor.kind == ActorKind.INDIVIDUAL:
+        return None
+    members = db.exec(
+        select(Membership)
+        .where(Membership.actor_id == actor_id)
+        .order_by(Membership.created_at, Membership.id)
+    ).all()
+    if any(m.role == "admin" for m in members):
+        return None
+    if members:
+        members[0].role = "admin"
+        db.add(members[0])
+        return OrphanedOrganisation(actor_id, actor.name, "transferred")
+    actor.invite_code = None
+    db.add(actor)
+    return OrphanedOrganisation(actor_id, actor.name, "archived")

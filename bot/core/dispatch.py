@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import logging
 import threading
 import weakref
@@ -34,8 +33,10 @@ from bot.core.events import Followed, Inbound, TextReceived
 from bot.core.ports import Messenger
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
+from bot.core.text import sanitize
 from bot.core.turn import Turn
 from bot.i18n import Catalog
+from bot.logs import pseudonym
 from bot.ward import Ward
 from storage.db import insert_or_skip, is_postgres, session_scope
 from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person, ProcessedEvent
@@ -43,11 +44,6 @@ from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person
 log = logging.getLogger("kyodo.dispatch")
 
 STAFF_CHANNELS = frozenset({"slack", "simulator"})
-
-
-def pseudonym(external_id: str) -> str:
-    """A stable, non-reversible tag for logs: raw channel user ids never reach a log line."""
-    return hashlib.sha256(external_id.encode()).hexdigest()[:12]
 
 
 class DuplicateEvent(Exception):
@@ -274,42 +270,67 @@ class Dispatcher:
                 account.blocked = False
                 db.add(account)
         else:
-            language = event.language if event.language in ("ja", "en") else None
-            language = language or self.default_language
-            name = (event.display_name or "").strip()[:40] or self.catalog.text(
-                "common.default_name", language
-            )
-            actor = Actor(kind=ActorKind.INDIVIDUAL, name=name)
-            db.add(actor)
-            db.flush()
-            person = Person(display_name=name, language=language, actor_id=actor.id)
-            db.add(person)
-            db.flush()
-            db.add(
-                ChannelAccount(
-                    person_id=person.id,
-                    channel=event.address.channel,
-                    external_id=event.address.user_id,
-                )
-            )
-            log.info("new person", extra={"person_id": person.id, "channel": event.address.channel})
+            person = self._first_contact(db, event)
         if event.address.channel in STAFF_CHANNELS and person.is_staff != event.staff:
             person.is_staff = event.staff
             db.add(person)
         return person
 
+    def _first_contact(self, db: Session, event: Inbound) -> Person:
+        """Create the person and their channel account, or join the turn that just did.
+
+        Turns of one new user in different conversations (1:1, a group, a room) run in
+        parallel. The account is one ``INSERT … ON CONFLICT DO NOTHING``: on PostgreSQL a
+        concurrent insert waits for the other transaction and then yields to it; SQLite's
+        writer lock (BEGIN IMMEDIATE) already orders the turns. The loser rolls back its own
+        person and profile (a savepoint) and uses the winner's.
+        """
+        language = event.language if event.language in ("ja", "en") else None
+        language = language or self.default_language
+        name = sanitize(event.display_name or "")[:40].strip() or self.catalog.text(
+            "common.default_name", language
+        )
+        attempt = db.begin_nested()
+        actor = Actor(kind=ActorKind.INDIVIDUAL, name=name)
+        db.add(actor)
+        db.flush()
+        person = Person(display_name=name, language=language, actor_id=actor.id)
+        db.add(person)
+        db.flush()
+        stmt = (
+            insert_or_skip(self.engine, ChannelAccount)
+            .values(
+                person_id=person.id,
+                channel=event.address.channel,
+                external_id=event.address.user_id,
+                blocked=False,
+                created_at=self.clock.now(),
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(ChannelAccount.id)
+        )
+        if db.connection().execute(stmt).first() is not None:
+            attempt.commit()
+            log.info("new person", extra={"person_id": person.id, "channel": event.address.channel})
+            return person
+        attempt.rollback()  # another turn created them first
+        account = self._account(db, event)
+        winner = db.get(Person, account.person_id) if account is not None else None
+        if winner is None:
+            raise RuntimeError("channel account vanished during first contact")
+        return winner
+
     def _dialog_state(self, db: Session, event: Inbound) -> DialogState:
         a = event.address
+        conversation = "" if event.reply_privately else (a.conversation_id or "")
         stmt = select(DialogState).where(
             DialogState.channel == a.channel,
-            DialogState.conversation_id == (a.conversation_id or ""),
+            DialogState.conversation_id == conversation,
             DialogState.user_id == a.user_id,
         )
         if is_postgres(self.engine):
             stmt = stmt.with_for_update()  # serialise one conversation across processes
         state = db.exec(stmt).first()
         if state is None:  # added only if a dialog starts (most turns need no row)
-            state = DialogState(
-                channel=a.channel, conversation_id=a.conversation_id or "", user_id=a.user_id
-            )
+            state = DialogState(channel=a.channel, conversation_id=conversation, user_id=a.user_id)
         return state

@@ -36,6 +36,10 @@ class Inbound:
     staff: bool = False  # set only by an adapter that verified the person is ward staff
     display_name: str | None = None  # the platform's profile name, used once at sign-up
     language: str | None = None  # platform language hint ("ja", "en")
+    # A shared chat (LINE group/room): replies go to the person 1:1 and the dialog lives in
+    # their 1:1 chat, so nothing personal is posted where other members can read it.
+    reply_privately: bool = False
+    addressed: bool = True  # False: chatter in a shared chat, not meant for Kyodo (not handled)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
+from bot.signed_links import verify
 from storage.models import Meeting, Person, Rsvp
 
 router = APIRouter()
@@ -85,6 +86,12 @@ async def meeting_ics(meeting_id: int, request: Request) -> Response:
     meeting = await anyio.to_thread.run_sync(load)
     if meeting is None:
         raise HTTPException(status_code=404)
+    if meeting.invite_only:  # only the signed link on an invitee's card opens it
+        q = request.query_params
+        secret = runtime.settings.secret_key
+        now = runtime.clock.now()
+        if not verify(request.url.path, q.get("exp"), q.get("sig"), secret=secret, now=now):
+            raise HTTPException(status_code=403)
     cal = _calendar(meeting.title)
     cal.add_component(meeting_event(meeting, _host(request)))
     return _ics(cal, f"meeting-{meeting_id}.ics")

@@ -62,7 +62,11 @@ def to_event(event: Any, raw: dict[str, Any]) -> Inbound | None:
         "raw": raw,
     }
     kind = raw.get("type")
-    if isinstance(event, FollowEvent):
+    if address.conversation_id:
+        return _in_shared_chat(event, raw, common)
+    if isinstance(event, FollowEvent) or kind == "follow":
+        # line-bot-sdk-java's follow.json has no ``follow`` object, which the Python SDK refuses
+        # to parse: the type alone says the person added Kyodo.
         return Followed(**common)
     if isinstance(event, UnfollowEvent):
         return Unfollowed(**common)
@@ -80,3 +84,43 @@ def to_event(event: Any, raw: dict[str, Any]) -> Inbound | None:
         return None  # Kyodo keeps no copy of chat messages, so there is nothing to delete
     log.debug("ignored LINE event type %s", kind)
     return None
+
+
+def _in_shared_chat(event: Any, raw: dict[str, Any], common: dict[str, Any]) -> Inbound | None:
+    """A group or room: only what is addressed to Kyodo, answered to the person privately.
+
+    Residents talk to each other there, so plain chatter is marked ``addressed=False`` (the
+    channel drops it) and stickers and the like are ignored; a text that mentions the bot
+    (``isSelf``) and a postback from one of Kyodo's own cards are handled (there is no rich
+    menu in groups).
+    """
+    common = {**common, "reply_privately": True}
+    if isinstance(event, PostbackEvent):
+        params = {k: v for k, v in (event.postback.params or {}).items() if isinstance(v, str)}
+        return ActionInvoked(**common, data=event.postback.data, params=params)
+    if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+        text = without_self_mentions(raw.get("message") or {})
+        if text is not None:
+            return TextReceived(**common, text=text)
+        return TextReceived(**common, text=event.message.text, addressed=False)
+    return None
+
+
+def without_self_mentions(message: dict[str, Any]) -> str | None:
+    """The text with the mentions of the bot cut out, or None if the bot is not mentioned."""
+    text = message.get("text")
+    mention = message.get("mention")
+    mentionees = mention.get("mentionees") if isinstance(mention, dict) else None
+    if not isinstance(text, str) or not isinstance(mentionees, list):
+        return None
+    spans = []
+    for m in mentionees:
+        if isinstance(m, dict) and m.get("isSelf") is True:
+            index, length = m.get("index"), m.get("length")
+            if isinstance(index, int) and isinstance(length, int) and index >= 0 < length:
+                spans.append((index, index + length))
+    if not spans:
+        return None
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + text[end:]
+    return text.strip()

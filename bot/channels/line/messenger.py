@@ -39,7 +39,7 @@ from bot.clock import Clock
 from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
-from bot.core.replies import Carousel, DatetimeRequest, Reply
+from bot.core.replies import Carousel, DatetimeRequest, Reply, Text
 from bot.i18n import Catalog
 from storage.models import ChannelAccount, Person
 
@@ -145,6 +145,9 @@ class LineMessenger:
             return
         if not calls:
             return
+        if event.reply_privately:
+            await self._reply_privately(event, calls, language)
+            return
         token = event.reply_handle
         if isinstance(token, str) and token:
             first = calls[0]
@@ -165,6 +168,35 @@ class LineMessenger:
             if delivery.status is not DeliveryStatus.SENT:
                 log.warning("reply push not delivered: %s %s", delivery.status, delivery.detail)
                 return
+
+    async def _reply_privately(
+        self, event: Inbound, calls: list[list[Message]], language: str
+    ) -> None:
+        """A group/room turn: the answer goes 1:1 by push; the group only hears that it did.
+
+        A person who has not added Kyodo as a friend cannot get a push: the group is then
+        asked to add it, and nothing of the answer is posted there.
+        """
+        delivery = Delivery(DeliveryStatus.SENT)
+        for batch in calls:
+            delivery = await self._push_inline(event.address.user_id, batch, str(uuid.uuid4()))
+            if delivery.status is not DeliveryStatus.SENT:
+                log.info("private reply not delivered: %s", delivery.status)
+                break
+        key = "line.sent_privately" if delivery.status is DeliveryStatus.SENT else "line.add_friend"
+        token = event.reply_handle
+        if not (isinstance(token, str) and token):
+            return
+        notice = batches(
+            render([Text(text=self.catalog.text(key, language))], self.catalog.translator(language))
+        )
+        await self._send(
+            "reply",
+            lambda: self.api.reply_message_with_http_info(
+                ReplyMessageRequest(reply_token=token, messages=notice[0]),
+                _request_timeout=self.timeout,
+            ),
+        )
 
     async def push(self, external_id: str, replies: Sequence[Reply], *, retry_key: str) -> Delivery:
         if self._quota_paused():

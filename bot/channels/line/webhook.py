@@ -32,6 +32,7 @@ from linebot.v3.webhooks import Event
 from bot.channels.line.inbound import CHANNEL, address_of, to_event
 from bot.channels.line.messenger import LineMessenger, without_env_lookups
 from bot.core.events import Followed, Inbound
+from storage import inbox
 
 log = logging.getLogger("kyodo.line")
 
@@ -46,6 +47,7 @@ class LineChannel:
     def __init__(self, runtime: Any):
         settings = runtime.settings
         self.runtime = runtime
+        self.replays_refused = 0  # events refused as too old to be told from a replay
         self.validator = SignatureValidator(settings.line_channel_secret)
         config = Configuration(
             host=settings.line_api_base_url.rstrip("/"),
@@ -81,6 +83,8 @@ class LineChannel:
         except Exception:  # a type or field newer than the SDK: translate from the raw JSON
             event = None
         inbound = to_event(event, raw)
+        if inbound is not None and not inbound.addressed:
+            return None  # group chatter: residents talking to each other
         if isinstance(inbound, Followed) and inbound.display_name is None:
             inbound = await self.with_profile(inbound)
         return inbound
@@ -107,7 +111,17 @@ HANDLED_TYPES = frozenset({"message", "postback", "follow", "unfollow"})
 MAX_ID = 128
 
 
-def inbox_rows(body: str, now: datetime) -> list[dict[str, Any]]:
+def too_old(raw: dict[str, Any], now: datetime) -> bool:
+    """The event's LINE ``timestamp`` is before the replay window (see storage.inbox)."""
+    stamp = raw.get("timestamp")
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return False
+    return stamp / 1000 < inbox.replay_cutoff(now).timestamp()
+
+
+def inbox_rows(
+    body: str, now: datetime, *, refused: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The events of a verified body that Kyodo acts on, as inbox rows.
 
     Raises ValueError for a body that is not a LINE callback. Standby-mode events, types
@@ -123,6 +137,10 @@ def inbox_rows(body: str, now: datetime) -> list[dict[str, Any]]:
         if not isinstance(raw, dict) or raw.get("mode") == "standby":
             continue
         if raw.get("type") not in HANDLED_TYPES:
+            continue
+        if too_old(raw, now):
+            if refused is not None:
+                refused.append(raw)
             continue
         address = address_of(raw)
         event_id = raw.get("webhookEventId")
@@ -160,9 +178,13 @@ async def line_webhook(request: Request) -> Response:
         log.warning("LINE webhook with a bad signature rejected")
         raise HTTPException(400, "invalid signature")
     try:
-        rows = inbox_rows(body, runtime.clock.now())
+        refused: list[dict[str, Any]] = []
+        rows = inbox_rows(body, runtime.clock.now(), refused=refused)
     except ValueError:
         raise HTTPException(400, "malformed body") from None
+    if refused:
+        channel.replays_refused += len(refused)
+        log.warning("LINE events older than the replay window refused: %d", len(refused))
     try:
         await runtime.inbox.write(rows)
     except Exception as exc:  # not stored: a 5xx makes LINE redeliver (if enabled)

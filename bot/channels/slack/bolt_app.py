@@ -133,9 +133,48 @@ def build_bolt_app(
         inflight.track()
         await dispatch(inbound.home_event(body, await who(body, context)))
 
+    add_quiet_listeners(app, runtime)
     runtime.extras["slack_inflight"] = inflight
     runtime.extras["slack_directory"] = directory
     return app
+
+
+REVOKED = re.compile(r"^(tokens_revoked|app_uninstalled)$")
+ANY = re.compile(".*")
+
+
+def add_quiet_listeners(app: AsyncApp, runtime: Any) -> None:
+    """Acknowledge every other request the manifest could bring (registered last).
+
+    Bolt answers an unhandled request with 404, which Slack retries and counts against the
+    app. ``tokens_revoked``/``app_uninstalled`` stop Slack sending in this process and alert
+    in the logs; the rest (app_mention, member_joined_channel, view_closed, shortcuts,
+    block_suggestion, …) are acknowledged and ignored.
+    """
+
+    @app.event(REVOKED)
+    async def on_revoked(body: dict[str, Any]) -> None:
+        kind = (body.get("event") or {}).get("type", "")
+        messenger = runtime.dispatcher.messengers.get(inbound.CHANNEL)
+        if messenger is not None and hasattr(messenger, "disable"):
+            messenger.disable(kind)
+        log.error("Slack %s: Slack sending stopped until the app is reinstalled", kind)
+
+    @app.event(ANY)
+    async def on_other_event(body: dict[str, Any]) -> None:
+        log.debug("Slack event ignored: %s", (body.get("event") or {}).get("type"))
+
+    @app.shortcut(ANY)
+    async def on_shortcut(ack) -> None:
+        await ack()
+
+    @app.view_closed(ANY)
+    async def on_view_closed(ack) -> None:
+        await ack()
+
+    @app.options(ANY)
+    async def on_options(ack) -> None:
+        await ack(options=[])
 
 
 def make_client(settings: Any) -> AsyncWebClient:

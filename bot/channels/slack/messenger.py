@@ -101,9 +101,16 @@ class SlackMessenger:
         self.staff_channel_id = staff_channel_id
         self.close_label = close_label or (lambda _lang: "")
         self.help_lines = help_lines or (lambda _lang: [])
+        self.disabled: str | None = None  # why Slack refuses us (tokens_revoked, app_uninstalled)
+
+    def disable(self, reason: str) -> None:
+        """Stop calling Slack: the token is gone, every call would fail until a reinstall."""
+        self.disabled = reason
 
     # ------------------------------------------------------------------ replies
     async def reply(self, event: Inbound, replies: Sequence[Reply]) -> None:
+        if self.disabled:
+            return
         handle = event.reply_handle
         if not isinstance(handle, SlackHandle):
             handle = SlackHandle(kind="message")
@@ -177,6 +184,8 @@ class SlackMessenger:
     # ------------------------------------------------------------------ pushes
     async def push(self, external_id: str, replies: Sequence[Reply], *, retry_key: str) -> Delivery:
         """A DM to one person (Slack has no idempotency key; the outbox marks rows once)."""
+        if self.disabled:
+            return Delivery(DeliveryStatus.FAILED, f"Slack sending stopped ({self.disabled})")
         request_id = None
         try:
             for message in render.messages(list(replies), self.tz):
@@ -190,6 +199,8 @@ class SlackMessenger:
     async def post_staff(
         self, replies: Sequence[Reply], *, thread_key: str | None, update: bool
     ) -> Delivery:
+        if self.disabled:
+            return Delivery(DeliveryStatus.FAILED, f"Slack sending stopped ({self.disabled})")
         channel = self.staff_channel_id
         if not channel:
             return Delivery(DeliveryStatus.BLOCKED, "SLACK_STAFF_CHANNEL_ID is not set")

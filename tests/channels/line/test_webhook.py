@@ -217,3 +217,52 @@ def test_web_process_only_stores_and_a_worker_answers(line_settings, engine, clo
     assert asyncio.run(worker()) == 1
     assert count(engine, "inbox_event") == 0
     assert "tok-worker" in replies_by_token(line_api)
+
+
+def test_follow_without_the_follow_object_is_a_follow(line, line_api, engine):
+    line_api.profiles["U2001"] = "ゆい"
+    event = follow_event("U2001", reply_token="tok-bare-follow")
+    event.pop("follow")  # the shape of line-bot-sdk-java's follow.json
+    payload = json.dumps({"destination": "Ubot", "events": [event]}).encode()
+    assert line.post(payload).status_code == 200
+    line.drain()
+    sent = replies_by_token(line_api)["tok-bare-follow"]
+    assert "ともだち追加" in sent[0]["text"]
+    assert count(engine, "person") == 1
+
+
+def test_a_replayed_body_older_than_the_replay_window_changes_nothing(line, line_api, engine):
+    from storage.inbox import PROCESSED_EVENT_RETENTION, replay_cutoff
+
+    now = line.runtime.clock.now()
+    old = follow_event("U2002")
+    old["timestamp"] = int((replay_cutoff(now).timestamp() - 60) * 1000)
+    fresh = follow_event("U2003")
+    fresh["timestamp"] = int((now - PROCESSED_EVENT_RETENTION / 2).timestamp() * 1000)
+    assert line.send(old).status_code == 200  # acknowledged, so LINE stops
+    assert count(engine, "inbox_event") == 0
+    assert count(engine, "processed_event") == 0
+    assert count(engine, "person") == 0
+    assert line_api.requests == []
+    assert line.channel.replays_refused == 1
+
+    line.send(fresh)  # inside the window: handled as usual
+    assert count(engine, "person") == 1
+    assert line.channel.replays_refused == 1
+
+
+def test_a_profile_name_passes_through_the_same_sanitiser_as_typed_text(line, line_api, engine):
+    line_api.profiles["U2004"] = "\u202eアリス\u200b<!channel>\x07 "
+    line.send(follow_event("U2004"))
+    with engine.connect() as conn:
+        person = conn.exec_driver_sql("SELECT display_name FROM person").scalar_one()
+        actor = conn.exec_driver_sql("SELECT name FROM actor").scalar_one()
+    assert person == actor == "アリス<!channel>"  # markup is escaped where it is rendered
+
+
+def test_a_profile_name_of_only_control_characters_gets_the_default_name(line, line_api, engine):
+    line_api.profiles["U2005"] = "\u202e\u200f"
+    line.send(follow_event("U2005"))
+    with engine.connect() as conn:
+        person = conn.exec_driver_sql("SELECT display_name FROM person").scalar_one()
+    assert person and "\u202e" not in person
