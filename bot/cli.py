@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import os
 import signal
+from typing import Any
 
 import typer
 
@@ -35,18 +38,65 @@ def serve(
 
     settings = _settings()
     settings.check()
+    url = listening_url(host, port)
+    if "public_base_url" not in settings.model_fields_set:
+        # links Kyodo sends point where this server really listens; the app factory (and any
+        # worker process) reads Settings from the environment again
+        os.environ["KYODO_PUBLIC_URL"] = url
     if settings.simulator_enabled:
-        typer.echo(f"Kyodo simulator: http://{host}:{port}/simulator")
-    uvicorn.run(
-        "bot.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        proxy_headers=True,
-        timeout_graceful_shutdown=5,  # open simulator streams must not hold up a restart
-    )
+        typer.echo(f"Kyodo simulator: {url}/simulator")
+    kwargs = _config_kwargs(host, port, workers)
+    if workers > 1:
+        uvicorn.run(**kwargs)
+    else:
+        _quiet_server(uvicorn.Config(**kwargs)).run()
+
+
+def listening_url(host: str, port: int) -> str:
+    """The base URL of ``kyodo serve --host --port`` (a wildcard host is reached locally)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def _config_kwargs(host: str, port: int, workers: int) -> dict[str, Any]:
+    return {
+        "app": "bot.app:create_app",
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_config": None,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": 5,  # a stuck request must not hold up a restart
+    }
+
+
+def _quiet_server(config: Any) -> Any:
+    """uvicorn's Server, plus: on the first Ctrl-C or SIGTERM the simulator's open event streams
+    end at once, so shutdown takes a moment instead of waiting out (then cancelling, with
+    tracebacks) every connected browser tab."""
+    import uvicorn
+
+    from bot.channels.simulator.hub import close_streams
+
+    class Server(uvicorn.Server):
+        loop: asyncio.AbstractEventLoop | None = None
+
+        async def serve(self, sockets: Any = None) -> None:
+            self.loop = asyncio.get_running_loop()
+            await super().serve(sockets)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            # the process is about to end: spare the interpreter's final garbage collection of
+            # everything loaded so far (seconds on a busy machine, for nothing)
+            gc.freeze()
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(close_streams)
+
+    return Server(config)
 
 
 @app.command()

@@ -449,9 +449,13 @@ def resident_idea_card(
             )
         )
     if not own:
-        from handlers.moderation import ReportItem
+        from handlers.moderation import AskReport
 
-        buttons.append(Button(label=t("moderation.report"), data=pack(ReportItem("idea", idea.id))))
+        buttons.append(
+            Button(
+                label=t("moderation.report"), data=pack(AskReport("idea", idea.id)), style="subtle"
+            )
+        )
     return Card(
         title=short(idea.body, 40),
         body=idea.body,

@@ -21,6 +21,7 @@ from bot.core.replies import (
     Carousel,
     Choices,
     DatetimeRequest,
+    Reply,
     Text,
 )
 from bot.core.router import Router
@@ -87,6 +88,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.CANCELLED: (),
 }
 JOINABLE = (S.RECRUITING, S.PREPARING)
+FINAL = (S.DONE, S.CANCELLED)  # no participation change after these (join, withdraw, undo)
 
 # ================================================================ helpers
 
@@ -759,6 +761,9 @@ def join(turn: Turn, act: a.Join) -> None:
     if ini.status not in JOINABLE:
         turn.say_text("initiatives.closed", status=status_label(turn.t, ini.status))
         return
+    if ini.poster_id == turn.person.id:
+        turn.say_text("initiatives.own_initiative", title=ini.title)
+        return
     mine = q.participation(turn.db, ini.id, turn.person.id)
     if mine is not None and mine.status in q.ACTIVE:
         turn.say_text(
@@ -889,15 +894,21 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
         return
-    if ini.status == InitiativeStatus.DONE:  # participants are frozen at 完了
-        turn.say_text("initiatives.withdraw_after_done", title=ini.title)
+    if closed_for_withdrawal(turn, ini):
         return
     was = mine.status
     mine.status, mine.updated_at = "withdrawn", turn.now
     turn.db.add(mine)
     turn.db.flush()
     turn.audit("participation.withdrawn", "initiative", ini.id)
-    turn.say_text("initiatives.withdrawn", title=ini.title)
+    turn.say(
+        Choices(
+            text=turn.t("initiatives.withdrawn_undo", title=ini.title, minutes=10),
+            buttons=(
+                Button(label=turn.t("initiatives.b_undo"), data=pack(a.UndoWithdraw(ini.id, was))),
+            ),
+        )
+    )  # handlers/withdrawal.py takes the 取り消す (ten minutes, if the place is still free)
     promoted = _promote(turn, ini) if was == "joined" else None
     tell_poster(
         turn,
@@ -914,6 +925,17 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
             name=_name(turn, turn.db.get(Person, promoted.person_id)),
         )
     turn.notify_staff(Text(text=note), thread_key=thread_key(ini))
+
+
+def closed_for_withdrawal(turn: Turn, ini: Initiative) -> bool:
+    """After 完了 or 中止 nobody withdraws (forged and stale buttons included); says why."""
+    if ini.status == InitiativeStatus.DONE:  # participants are frozen at 完了
+        turn.say_text("initiatives.withdraw_after_done", title=ini.title)
+        return True
+    if ini.status in FINAL:
+        turn.say_text("initiatives.closed_for_changes", status=status_label(turn.t, ini.status))
+        return True
+    return False
 
 
 def _promote(turn: Turn, ini: Initiative) -> Participation | None:
@@ -1236,9 +1258,14 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
         if person.id == turn.person.id or person.deleted:
             continue
         t = turn.tr_for(person)
+        notice: list[Reply] = [
+            Text(text=t("initiatives.status_notice", title=ini.title, status=status_label(t, new)))
+        ]
+        if new == S.DONE:  # the results report, and a button to open the initiative
+            notice.append(initiative_card(turn, ini, viewer=person, t=t))
         turn.notify(
             person,
-            Text(text=t("initiatives.status_notice", title=ini.title, status=status_label(t, new))),
+            *notice,
             kind="status",
             dedupe_key=f"initiative:{ini.id}:status:{new}:{person.id}",
         )

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.core.actions import action, pack
-from bot.core.replies import Button, Card, Text
+from bot.core.replies import Button, Card, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from storage.models import AuditLog, Idea, Initiative, Opinion, Person, Report
@@ -25,8 +25,28 @@ MODELS = {"initiative": Initiative, "idea": Idea, "opinion": Opinion}
 AUTHOR = {"initiative": "poster_id", "idea": "author_id", "opinion": "person_id"}
 
 
+REASONS = ("inappropriate", "personal", "promotion", "other")
+
+
 @action("xr")
 class ReportItem:
+    """The report itself (the answer to ``AskReport``); ``reason`` is one of REASONS."""
+
+    entity: Entity
+    entity_id: int
+    reason: str = ""
+
+
+@action("xa")
+class AskReport:
+    """The card's 「通報する」: asks once, with the reason as the answer (いいえ = nothing)."""
+
+    entity: Entity
+    entity_id: int
+
+
+@action("xn")
+class KeepReport:
     entity: Entity
     entity_id: int
 
@@ -45,8 +65,32 @@ class ShowHistory:
 
 
 def report_button(turn: Turn, entity: Entity, entity_id: int) -> Button:
-    """The 「通報する」 button other modules put on cards."""
-    return Button(label=turn.t("moderation.report"), data=pack(ReportItem(entity, entity_id)))
+    """The 「通報する」 button other modules put on cards (set apart from the others)."""
+    return Button(
+        label=turn.t("moderation.report"), data=pack(AskReport(entity, entity_id)), style="subtle"
+    )
+
+
+@router.action(AskReport)
+def ask_report(turn: Turn, r: AskReport) -> None:
+    item = turn.db.get(MODELS.get(r.entity, Initiative), r.entity_id)
+    if r.entity not in MODELS or item is None:
+        turn.say_text("common.not_found")
+        return
+    buttons = [
+        Button(
+            label=turn.t(f"moderation.reason_{code}"),
+            data=pack(ReportItem(r.entity, r.entity_id, code)),
+        )
+        for code in REASONS
+    ]
+    buttons.append(Button(label=turn.t("common.no"), data=pack(KeepReport(r.entity, r.entity_id))))
+    turn.say(Choices(text=turn.t("moderation.confirm", title=_title(item)), buttons=tuple(buttons)))
+
+
+@router.action(KeepReport)
+def keep_report(turn: Turn, _r: KeepReport) -> None:
+    turn.say_text("moderation.not_reported")
 
 
 def _title(item) -> str:
@@ -72,7 +116,11 @@ def report(turn: Turn, r: ReportItem) -> None:
         return
     turn.db.add(
         Report(
-            entity=r.entity, entity_id=r.entity_id, person_id=turn.person.id, created_at=turn.now
+            entity=r.entity,
+            entity_id=r.entity_id,
+            person_id=turn.person.id,
+            reason=r.reason if r.reason in REASONS else None,
+            created_at=turn.now,
         )
     )
     turn.db.flush()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import weakref
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,10 +56,21 @@ class Entry:
         }
 
 
+_LIVE_HUBS: weakref.WeakSet[Hub] = weakref.WeakSet()
+
+
+def close_streams() -> None:
+    """Tell every open event stream of this process to end (the server is stopping), so a
+    graceful shutdown does not wait for browsers that would otherwise stay connected."""
+    for hub in list(_LIVE_HUBS):
+        hub.close_all()
+
+
 class Hub:
     """Feeds plus subscriber queues; all methods run on the event loop."""
 
     def __init__(self, clock: Clock):
+        _LIVE_HUBS.add(self)
         self.clock = clock
         self._seq = itertools.count(1)
         self.feeds: dict[str, deque[Entry]] = {}
@@ -86,6 +98,9 @@ class Hub:
                     queue.put_nowait((event, data))
                 except asyncio.QueueFull:  # a stalled browser: drop it, it will reconnect
                     self._subscribers[persona].discard(queue)
+
+    def close_all(self) -> None:
+        self._send(None, "bye", {})
 
     def broadcast_clock(self) -> None:
         self._send(None, "clock", {"now": self.clock.now().isoformat()})

@@ -39,6 +39,7 @@ from bot.core.events import (
 )
 from bot.core.replies import to_json
 from handlers.common import MENU, Menu
+from schedules.catch_up import catch_up
 from storage.personas import CHANNEL, Persona, ensure_personas, load_personas
 
 log = logging.getLogger("kyodo.simulator")
@@ -160,6 +161,7 @@ async def simulator_config(request: Request) -> JSONResponse:
             "menu": menu,
             "ward": runtime.ward.name,
             "clock": _clock_info(runtime),
+            "public_url": runtime.settings.public_base_url,
         }
     )
 
@@ -197,6 +199,8 @@ async def simulator_events(
                 except TimeoutError:
                     yield ": ping\n\n"
                     continue
+                if event == "bye":  # the server is stopping (see hub.close_streams)
+                    return
                 if event == "clock":
                     data = _clock_info(runtime)
                 yield _sse(event, data, data.get("seq"))
@@ -305,7 +309,8 @@ async def simulator_clock(request: Request) -> JSONResponse:
 
 @router.post("/clock")
 async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResponse:
-    """Fast-forward the injected clock, then deliver everything that became due."""
+    """Fast-forward the injected clock, running the periodic jobs that became due on the way
+    (deadlines, reminders, the weekly digest), then deliver everything that became due."""
     runtime = _runtime(request)
     advance = getattr(runtime.clock, "advance", None)
     if not callable(advance):
@@ -314,12 +319,14 @@ async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResp
         delta = parse_advance(body.advance)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
-    advance(delta)
+    ran = await anyio.to_thread.run_sync(
+        catch_up, runtime.job_context, delta, advance, runtime.settings.timezone
+    )
     delivered = await runtime.outbox.drain()
     hub = runtime.extras.get("simulator_hub")
     if hub is not None:
         hub.broadcast_clock()
-    log.info("simulator clock advanced", extra={"seconds": delta.total_seconds()})
+    log.info("simulator clock advanced", extra={"seconds": delta.total_seconds(), "jobs": len(ran)})
     return JSONResponse({**_clock_info(runtime), "delivered": delivered})
 
 
