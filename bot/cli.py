@@ -176,6 +176,21 @@ def demo_data() -> None:
     typer.echo(f"demo ward loaded: {summary}")
 
 
+@app.command("dialogs")
+def dialogs(write: bool = typer.Option(False, "--write", help="rewrite docs/dialogs")) -> None:
+    """Check (or, with --write, regenerate) each dialog's diagram in docs/dialogs."""
+    from bot.core import wizard_diagram
+    from handlers import build_router
+
+    build_router()  # every domain module declares its dialogs on import
+    if write:
+        for path in wizard_diagram.write():
+            typer.echo(f"wrote {path}")
+    problems = wizard_diagram.stale()
+    typer.echo("\n".join(problems) or "docs/dialogs is up to date")
+    raise typer.Exit(1 if problems else 0)
+
+
 def main() -> None:
     app()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.core import wizard, wizard_routes
 from bot.core.actions import action, pack
 from bot.core.events import Followed, Unfollowed, Unsupported
 from bot.core.replies import Button, Choices
@@ -13,6 +14,7 @@ from handlers import privacy
 from storage.models import ChannelAccount
 
 router = Router()
+router.include(wizard_routes.router)  # the buttons and forms every declared dialog shares
 
 # (command, catalog label). The menu shows only commands some module has registered.
 MENU = (
@@ -73,6 +75,8 @@ def cancel(turn: Turn, _args: str) -> None:
 @router.command("resume", keywords="keywords.resume")
 def resume(turn: Turn, _args: str) -> None:
     """Re-ask the current dialog step after an interruption (handlers register re-asks)."""
+    if wizard.resume(turn):
+        return
     step = turn.dialog.step
     reask = REASK.get(step or "")
     if reask is None:

@@ -94,6 +94,9 @@ class OpinionAsk:
 
 @action("ioc")
 class OpinionAudience:
+    """The audience buttons before the wizard: still decoded (old chat history) and refused
+    as an unknown button, since no route takes them any more."""
+
     initiative_id: int
     audience: str  # participants | everyone
     token: str

@@ -38,6 +38,7 @@ class Router:
         self.actions: dict[type, Handler] = {}
         self.forms: dict[type, Handler] = {}
         self.steps: dict[str, Handler] = {}
+        self.flows: dict[str, Handler] = {}  # flow -> handler(turn, text) for any of its steps
         self.events: dict[type, Handler] = {}
         self.fallback_handler: Handler | None = None
         self.bad_action_handler: Handler | None = None
@@ -83,6 +84,10 @@ class Router:
 
         return wrap
 
+    def flow(self, name: str, fn: Handler) -> None:
+        """Register ``fn(turn, text)`` for text typed at any step of flow ``name`` (wizards)."""
+        self.flows[name] = fn
+
     def on(self, event_type: type) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             self.events[event_type] = fn
@@ -121,6 +126,7 @@ class Router:
             (self.actions, other.actions),
             (self.forms, other.forms),
             (self.steps, other.steps),
+            (self.flows, other.flows),
             (self.events, other.events),
         ):
             clash = set(mine) & set(theirs)
@@ -174,6 +180,8 @@ class Router:
                 return self.commands[command](turn, "")
             if turn.dialog.active and turn.dialog.step in self.steps:
                 return self.steps[turn.dialog.step](turn, event.text)
+            if turn.dialog.active and turn.dialog.flow in self.flows:
+                return self.flows[turn.dialog.flow](turn, event.text)
             if command is not None:
                 return self.commands[command](turn, "")
             return self._fallback(turn)

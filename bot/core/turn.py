@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update as sa_update
 from sqlmodel import Session
 
+from bot.core.capabilities import ChannelInfo, channel_info
 from bot.core.dialog import Dialog
 from bot.core.events import Inbound
 from bot.core.replies import Reply, Text, to_json
@@ -41,6 +42,11 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     notified: list[int] = field(default_factory=list)  # outbox ids written this turn
     counters: Any = None  # the dispatcher's in-process HourlyCounters (rate limits), if any
+
+    @property
+    def channel(self) -> ChannelInfo:
+        """What the person's channel can show (``turn.channel.supports(Form)``)."""
+        return channel_info(self.event.address.channel)
 
     # ------------------------------------------------------------------ language and time
     @property

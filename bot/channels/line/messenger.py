@@ -36,9 +36,10 @@ from sqlmodel import Session, select
 from bot.channels.line import quota
 from bot.channels.line.render import MAX_MESSAGES, batches, render
 from bot.clock import Clock
+from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
-from bot.core.replies import Reply, Text
+from bot.core.replies import Carousel, DatetimeRequest, Reply, Text
 from bot.i18n import Catalog
 from storage.models import ChannelAccount, Person
 
@@ -107,6 +108,7 @@ def _lower(headers: Any) -> dict[str, str]:
 
 class LineMessenger:
     channel = "line"
+    capabilities = declare("line", (DatetimeRequest, Carousel))  # a chat: no forms
     max_recipients = 500
 
     def __init__(

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock
+from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
-from bot.core.replies import Reply, to_json
+from bot.core.replies import Carousel, DatetimeRequest, Form, FormErrors, Reply, to_json
 
 FEED_LIMIT = 300
 STAFF = "#staff"
@@ -185,6 +186,8 @@ class SimulatorMessenger:
     """The simulator as a channel: replies, pushes and staff posts land in the hub's feeds."""
 
     channel = "simulator"
+    # The phone pane shows chat replies, the staff (Slack-like) pane shows forms too.
+    capabilities = declare("simulator", (Form, FormErrors, DatetimeRequest, Carousel))
 
     def __init__(self, hub: Hub):
         self.hub = hub
