@@ -9,7 +9,7 @@ simulator shows their organisations, initiatives, plans and ideas. Display names
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func
@@ -197,7 +197,16 @@ IDEA_CALL = {
     "categories": ["bousai", "tabunka"],
 }
 
-IDEAS = [
+
+class _IdeaSpec(TypedDict):
+    author: str
+    body: str
+    reason: str
+    status: IdeaStatus
+    supporters: list[str]
+
+
+IDEAS: list[_IdeaSpec] = [
     {
         "author": "nguyen",
         "body": "Make a one-page picture guide of the nearest evacuation site in English, "
@@ -366,15 +375,19 @@ def load_demo(engine: Engine, now: datetime | None = None) -> dict[str, int]:
             status="open",
             created_by=people["yamamoto"].id,
         )
-        for spec in IDEAS:
+        for idea_spec in IDEAS:
             idea = _get_or_add(
                 db,
                 Idea,
-                {"call_id": call.id, "author_id": people[spec["author"]].id, "body": spec["body"]},
-                reason=spec["reason"],
-                status=spec["status"],
+                {
+                    "call_id": call.id,
+                    "author_id": people[idea_spec["author"]].id,
+                    "body": idea_spec["body"],
+                },
+                reason=idea_spec["reason"],
+                status=idea_spec["status"],
             )
-            for who in spec["supporters"]:
+            for who in idea_spec["supporters"]:
                 _get_or_add(db, IdeaSupport, {"idea_id": idea.id, "person_id": people[who].id})
 
         for spec in _meetings(now):
