@@ -12,7 +12,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.core.actions import action, pack
@@ -24,7 +23,6 @@ from storage.models import (
     IdeaCall,
     IdeaStatus,
     IdeaSupport,
-    OutboxMessage,
     Person,
     Subscription,
 )
@@ -246,22 +244,6 @@ def followers(db: Session, call: IdeaCall, *, exclude: set[int] = frozenset()) -
             .order_by(Person.id)
         ).all()
     )
-
-
-def queue(db: Session, row: OutboxMessage) -> OutboxMessage | None:
-    """Write an outbox row outside a turn (jobs); a row with a known dedupe_key is a no-op."""
-    if row.dedupe_key is not None:
-        known = db.exec(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)
-        ).first()
-        if known is not None:
-            return None
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:
-        return None
-    return row
 
 
 # ---------------------------------------------------------------- formatting

@@ -3,7 +3,7 @@
 Who may schedule: for an initiative its poster, an admin of the posting organisation, or staff;
 for an idea call, staff. Residents answer a short dialog (LINE datetime picker); staff on Slack
 get one modal. Every reminder row is planned in the same transaction as the change that causes
-it (``schedules.reminders``), so a crash can neither lose nor double a reminder.
+it (``storage.reminders``), so a crash can neither lose nor double a reminder.
 
 Hooks for other modules: ``ScheduleMeeting(initiative_id)`` (a button for initiative cards),
 the ``new_meeting`` command (args ``initiative:<id>`` or ``idea_call:<id>``), and
@@ -31,11 +31,12 @@ from bot.core.replies import (
     FormErrors,
     FormField,
     Text,
+    to_json,
 )
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers.common import REASK, Menu
-from schedules import reminders
+from storage import reminders
 from storage.db import is_postgres
 from storage.models import (
     IdeaCall,
@@ -309,7 +310,7 @@ def plan_reminders(turn: Turn, meeting: Meeting, person_id: int) -> None:
         person_id,
         turn.now,
         turn.tz,
-        lambda planned: reminder_replies(turn, t, meeting, planned),
+        lambda planned: [to_json(r) for r in reminder_replies(turn, t, meeting, planned)],
     )
 
 
@@ -321,15 +322,17 @@ def plan_record(turn: Turn, meeting: Meeting) -> None:
         meeting,
         turn.tz,
         [
-            Choices(
-                text=t("meetings.record_request", title=meeting.title),
-                buttons=(
-                    Button(
-                        label=t("meetings.button_record"),
-                        data=pack(RecordMeeting(meeting.id)),
-                        style="primary",
+            to_json(
+                Choices(
+                    text=t("meetings.record_request", title=meeting.title),
+                    buttons=(
+                        Button(
+                            label=t("meetings.button_record"),
+                            data=pack(RecordMeeting(meeting.id)),
+                            style="primary",
+                        ),
                     ),
-                ),
+                )
             )
         ],
     )

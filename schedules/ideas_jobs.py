@@ -17,7 +17,6 @@ from handlers.idea_views import (
     OPEN,
     close_call,
     followers,
-    queue,
     resident_call_card,
     staff_call_card,
     staff_translator,
@@ -27,6 +26,7 @@ from handlers.idea_views import (
     when,
 )
 from schedules.jobs import JobContext, periodic
+from storage import outbox
 from storage.db import session_scope
 from storage.models import Idea, IdeaCall, IdeaStatus, OutboxMessage
 
@@ -83,7 +83,7 @@ def remind_followers(ctx: JobContext) -> int:
                     due_at=now,
                     expires_at=call.deadline,
                 )
-                if queue(db, row) is not None:
+                if outbox.queue(db, row) is not None:
                     sent += 1
     return sent
 
@@ -106,7 +106,7 @@ def close_due_calls(ctx: JobContext) -> int:
 
 def post_summary(db: Session, ctx: JobContext, call: IdeaCall, now: datetime) -> None:
     st = staff_translator(ctx.catalog, ctx.settings)
-    queue(
+    outbox.queue(
         db,
         OutboxMessage(
             audience="staff",
@@ -117,7 +117,7 @@ def post_summary(db: Session, ctx: JobContext, call: IdeaCall, now: datetime) ->
             due_at=now,
         ),
     )
-    queue(
+    outbox.queue(
         db,
         OutboxMessage(
             audience="staff",

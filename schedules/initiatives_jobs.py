@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from bot.core.actions import pack
 from bot.core.replies import Button, Card, Carousel, Text, to_json
 from schedules.jobs import JobContext, periodic
+from storage import outbox
 from storage.db import session_scope
 from storage.models import Initiative, OutboxMessage, Person, Subscription
 from storage.queries import initiatives as q
@@ -59,8 +60,10 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
             if not mine:
                 continue
             key = f"digest:{person_id}:{week_key}"
-            if db.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first():
-                continue
+            if db.exec(
+                select(OutboxMessage.id).where(col(OutboxMessage.dedupe_key) == key)
+            ).first():
+                continue  # already queued: skip the rendering
             t = ctx.catalog.translator(person.language)
             lang = t.language
             cards = tuple(
@@ -84,7 +87,8 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
                 Text(text=t("initiatives.digest_intro", count=len(mine))),
                 Carousel(alt_text=t("initiatives.digest_alt", count=len(mine)), cards=cards),
             ]
-            db.add(
+            queued = outbox.queue(
+                db,
                 OutboxMessage(
                     audience="person",
                     person_id=person_id,
@@ -92,7 +96,8 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
                     payload=[to_json(r) for r in replies],
                     dedupe_key=key,
                     due_at=now,
-                )
+                ),
             )
-            written += 1
+            if queued is not None:
+                written += 1
     return {"written": written}

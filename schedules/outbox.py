@@ -37,15 +37,16 @@ from sqlmodel import Session, select
 from bot.clock import Clock
 from bot.core.ports import Delivery, DeliveryStatus, Messenger, Multicaster, StaffFeed
 from bot.core.replies import Reply, from_json
+from storage import reminders
 from storage.db import is_postgres, one_of
 from storage.models import ChannelAccount, Meeting, OutboxMessage, OutboxStatus, Person, Rsvp
+from storage.reminders import REMINDER
 
 log = logging.getLogger("kyodo.outbox")
 
 RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE honours a retry key for 24 h
 MAX_SLEEP = 1.0
 PIPELINE = 2  # claims' worth of rows (2 × batch) being sent at once by one dispatcher
-REMINDER = "reminder"
 
 
 def worker_name() -> str:
@@ -363,15 +364,11 @@ class OutboxDispatcher:
             if r.expires_at is not None and now >= r.expires_at:
                 verdict[r.id] = OutboxStatus.EXPIRED
             elif r.kind == REMINDER and r.meeting_id:
-                m = meetings.get(r.meeting_id)
-                if m is None or m.status == "cancelled":
-                    verdict[r.id] = OutboxStatus.CANCELLED
-                elif now >= m.starts_at:
-                    verdict[r.id] = OutboxStatus.EXPIRED
-                elif r.expires_at is not None and r.expires_at != m.starts_at:
-                    verdict[r.id] = OutboxStatus.CANCELLED  # planned for an old start time
-                elif answers.get((r.meeting_id, r.person_id)) != "yes":
-                    verdict[r.id] = OutboxStatus.CANCELLED
+                answer = answers.get((r.meeting_id, r.person_id))
+                meeting = meetings.get(r.meeting_id)
+                ends_in = reminders.still_applies(meeting, answer, r.expires_at, now)
+                if ends_in is not None:
+                    verdict[r.id] = ends_in
         for status in (OutboxStatus.EXPIRED, OutboxStatus.CANCELLED):
             ids = [i for i, v in verdict.items() if v == status]
             if ids:
