@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.replies import Text, to_json
 from handlers.idea_views import (
@@ -27,7 +27,7 @@ from handlers.idea_views import (
 )
 from schedules.jobs import JobContext, periodic
 from storage import outbox
-from storage.db import session_scope
+from storage.db import session_scope, stored_id
 from storage.models import Idea, IdeaCall, IdeaStatus, OutboxMessage
 
 REMINDER_BEFORE = timedelta(days=3)
@@ -46,9 +46,9 @@ def remind_followers(ctx: JobContext) -> int:
     with session_scope(ctx.engine) as db:
         calls = db.exec(
             select(IdeaCall).where(
-                IdeaCall.status == OPEN,
-                IdeaCall.deadline > now,
-                IdeaCall.deadline <= now + REMINDER_BEFORE,
+                col(IdeaCall.status) == OPEN,
+                col(IdeaCall.deadline) > now,
+                col(IdeaCall.deadline) <= now + REMINDER_BEFORE,
             )
         ).all()
         for call in calls:
@@ -56,8 +56,8 @@ def remind_followers(ctx: JobContext) -> int:
                 continue  # published inside the window: the announcement was the reminder
             authors = set(
                 db.exec(
-                    select(Idea.author_id).where(
-                        Idea.call_id == call.id, Idea.status != IdeaStatus.WITHDRAWN
+                    select(col(Idea.author_id)).where(
+                        col(Idea.call_id) == call.id, col(Idea.status) != IdeaStatus.WITHDRAWN
                     )
                 ).all()
             )
@@ -79,7 +79,7 @@ def remind_followers(ctx: JobContext) -> int:
                         ),
                         to_json(resident_call_card(call, t, ctx.ward, now)),
                     ],
-                    dedupe_key=reminder_key(call.id, person.id),
+                    dedupe_key=reminder_key(stored_id(call.id), stored_id(person.id)),
                     due_at=now,
                     expires_at=call.deadline,
                 )
@@ -95,7 +95,7 @@ def close_due_calls(ctx: JobContext) -> int:
     closed = 0
     with session_scope(ctx.engine) as db:
         due = db.exec(
-            select(IdeaCall).where(IdeaCall.status == OPEN, IdeaCall.deadline <= now)
+            select(IdeaCall).where(col(IdeaCall.status) == OPEN, col(IdeaCall.deadline) <= now)
         ).all()
         for call in due:
             if close_call(db, call, now):
@@ -110,7 +110,7 @@ def post_summary(db: Session, ctx: JobContext, call: IdeaCall, now: datetime) ->
         db,
         OutboxMessage(
             audience="staff",
-            thread_key=thread_key(call.id),
+            thread_key=thread_key(stored_id(call.id)),
             staff_update=True,
             kind="staff",
             payload=[to_json(staff_call_card(db, call, st, ctx.ward, now))],
@@ -121,10 +121,10 @@ def post_summary(db: Session, ctx: JobContext, call: IdeaCall, now: datetime) ->
         db,
         OutboxMessage(
             audience="staff",
-            thread_key=thread_key(call.id),
+            thread_key=thread_key(stored_id(call.id)),
             kind="staff",
             payload=[to_json(summary_card(db, call, st))],
-            dedupe_key=summary_dedupe(call.id),
+            dedupe_key=summary_dedupe(stored_id(call.id)),
             due_at=now,
         ),
     )

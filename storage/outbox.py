@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.db import insert_or_skip
+from storage.db import affected, insert_or_skip
 from storage.models import OutboxMessage, OutboxStatus
 
 
@@ -102,7 +102,7 @@ def cancel_pending(
             synchronize_session=False
         )
     )
-    return cast(CursorResult[Any], result).rowcount
+    return affected(result)
 
 
 __all__ = ["cancel_pending", "queue", "refresh_waiting_update", "replan"]
