@@ -115,14 +115,15 @@ class Router:
         return fn
 
     def include(self, other: Router) -> None:
-        for mine, theirs in (
+        tables: tuple[tuple[dict[Any, Any], dict[Any, Any]], ...] = (
             (self.commands, other.commands),
             (self.keywords, other.keywords),
             (self.actions, other.actions),
             (self.forms, other.forms),
             (self.steps, other.steps),
             (self.events, other.events),
-        ):
+        )
+        for mine, theirs in tables:
             clash = set(mine) & set(theirs)
             if clash:
                 raise ValueError(f"routes registered twice: {sorted(map(str, clash))}")

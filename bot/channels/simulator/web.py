@@ -237,9 +237,10 @@ def _event(body: SendBody, persona: Persona) -> Inbound:
     }
     missing = HTTPException(422, f"'{body.kind}' needs more fields")
     if body.kind == "text":
-        if not (body.text or "").strip():
+        text = (body.text or "").strip()
+        if not text:
             raise missing
-        return TextReceived(text=body.text.strip(), **common)
+        return TextReceived(text=text, **common)
     if body.kind == "action":
         if not body.data:
             raise missing
