@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from bot.core.actions import action, pack
 from bot.core.replies import Button, Card
-from bot.i18n import Translator
+from bot.i18n import Catalog, Translator
+from bot.settings import Settings
 from bot.ward import Ward
 from storage.models import (
     Idea,
@@ -497,6 +498,6 @@ def summary_dedupe(call_id: int) -> str:
     return f"idea_call:{call_id}:summary"
 
 
-def staff_translator(catalog, config) -> Translator:
+def staff_translator(catalog: Catalog, config: Settings) -> Translator:
     """The staff channel is shared: it speaks the deployment's default language."""
-    return catalog.translator(getattr(config, "default_language", None) or "ja")
+    return catalog.translator(config.default_language)

@@ -170,12 +170,12 @@ def where_text(t, meeting: Meeting) -> str:
 
 
 def ics_url(turn: Turn, meeting_id: int) -> str:
-    base = getattr(turn.config, "public_base_url", "") or ""
+    base = turn.config.public_base_url
     return f"{base.rstrip('/')}/calendar/meetings/{meeting_id}.ics"
 
 
 def feed_url(turn: Turn, person: Person) -> str:
-    base = getattr(turn.config, "public_base_url", "") or ""
+    base = turn.config.public_base_url
     return f"{base.rstrip('/')}/calendar/feed/{person.calendar_token}.ics"
 
 

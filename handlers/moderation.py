@@ -84,7 +84,7 @@ def report(turn: Turn, r: ReportItem) -> None:
             Report.entity == r.entity, Report.entity_id == r.entity_id, Report.resolved.is_(False)
         )
     ).one()
-    threshold = int(getattr(turn.config, "report_threshold", 3))
+    threshold = turn.config.report_threshold
     turn.say_text("moderation.reported")
     if open_reports >= threshold and not item.hidden:
         item.hidden = True

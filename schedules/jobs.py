@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from bot.clock import Clock
 from bot.i18n import Catalog
+from bot.settings import Settings
 from bot.ward import Ward
 from storage.db import affected, session_scope
 from storage.models import DialogState, ProcessedEvent
@@ -24,7 +25,7 @@ class JobContext:
     clock: Clock
     catalog: Catalog
     ward: Ward
-    settings: Any = None
+    settings: Settings
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from bot.core.replies import Reply, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.i18n import Catalog
+from bot.settings import Settings
 from bot.ward import Ward
 from storage.db import insert_or_skip, is_postgres, session_scope, stored_id
 from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person, ProcessedEvent
@@ -98,7 +99,7 @@ class Dispatcher:
         catalog: Catalog,
         ward: Ward,
         clock: Clock,
-        config: Any = None,
+        config: Settings,
         messengers: dict[str, Messenger] | None = None,
         default_language: str = "ja",
     ):

@@ -19,6 +19,7 @@ from bot.core.dialog import Dialog
 from bot.core.events import Inbound
 from bot.core.replies import Reply, Text, to_json
 from bot.i18n import Catalog, Translator
+from bot.settings import Settings
 from bot.ward import Ward
 from storage import outbox
 from storage.models import AuditLog, OutboxMessage, Person
@@ -33,7 +34,7 @@ class Turn:
     now: datetime
     catalog: Catalog
     ward: Ward
-    config: Any = None  # bot.settings.Settings (read-only use: URLs, policy version)
+    config: Settings  # read-only use: URLs, policy version, limits
     commands: dict[str, Any] = field(default_factory=dict)  # name -> handler(turn, args)
     created: list[Any] = field(default_factory=list)  # rows this turn inserted (guards read it)
     changed: list[Any] = field(default_factory=list)  # rows this turn updated
