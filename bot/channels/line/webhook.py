@@ -32,6 +32,7 @@ from linebot.v3.webhooks import Event
 from bot.channels.line.inbound import CHANNEL, address_of, to_event
 from bot.channels.line.messenger import LineMessenger, without_env_lookups
 from bot.core.events import Followed, Inbound
+from bot.runtime import Runtime
 
 log = logging.getLogger("kyodo.line")
 
@@ -43,7 +44,7 @@ PROFILE_TIMEOUT = 3.0
 class LineChannel:
     """The LINE clients of one running process, and the decoder of its inbox rows."""
 
-    def __init__(self, runtime: Any):
+    def __init__(self, runtime: Runtime):
         settings = runtime.settings
         self.runtime = runtime
         self.validator = SignatureValidator(settings.line_channel_secret)
@@ -144,8 +145,8 @@ def inbox_rows(body: str, now: datetime) -> list[dict[str, Any]]:
 
 @router.post("/line/webhook")
 async def line_webhook(request: Request) -> Response:
-    runtime = request.app.state.runtime
-    channel: LineChannel | None = runtime.extras.get("line")
+    runtime: Runtime = request.app.state.runtime
+    channel = runtime.line
     if channel is None:
         raise HTTPException(404, "LINE channel is not configured")
     signature = request.headers.get("x-line-signature")
@@ -171,18 +172,18 @@ async def line_webhook(request: Request) -> Response:
     return Response(status_code=200)
 
 
-async def start(runtime) -> None:
+async def start(runtime: Runtime) -> None:
     """Create the LINE clients inside the running loop (aiohttp needs one) and register."""
     if not runtime.settings.line_enabled:
         return
     channel = LineChannel(runtime)
-    runtime.extras["line"] = channel
+    runtime.line = channel
     runtime.inbox.decoders[CHANNEL] = channel.decode
     runtime.add_messenger(channel.messenger)
 
 
-async def stop(runtime) -> None:
-    channel: LineChannel | None = runtime.extras.pop("line", None)
+async def stop(runtime: Runtime) -> None:
+    channel, runtime.line = runtime.line, None
     runtime.inbox.decoders.pop(CHANNEL, None)
     if channel is not None:
         await channel.close()

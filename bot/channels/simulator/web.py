@@ -38,6 +38,7 @@ from bot.core.events import (
     TextReceived,
 )
 from bot.core.replies import to_json
+from bot.runtime import Runtime
 from handlers.common import MENU, Menu
 from storage.personas import CHANNEL, Persona, ensure_personas, load_personas
 
@@ -66,8 +67,8 @@ def _runtime(request: Request):
     return runtime
 
 
-def _hub(runtime) -> Hub:
-    hub = runtime.extras.get("simulator_hub")
+def _hub(runtime: Runtime) -> Hub:
+    hub = runtime.simulator_hub
     if hub is None:
         raise HTTPException(503, "simulator is starting")
     return hub
@@ -109,7 +110,7 @@ def parse_advance(value: str) -> timedelta:
     return delta
 
 
-def _clock_info(runtime) -> dict[str, Any]:
+def _clock_info(runtime: Runtime) -> dict[str, Any]:
     now = runtime.clock.now()
     from zoneinfo import ZoneInfo
 
@@ -317,7 +318,7 @@ async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResp
         raise HTTPException(422, str(exc)) from None
     advance(delta)
     delivered = await runtime.outbox.drain()
-    hub = runtime.extras.get("simulator_hub")
+    hub = runtime.simulator_hub
     if hub is not None:
         hub.broadcast_clock()
     log.info("simulator clock advanced", extra={"seconds": delta.total_seconds()})
@@ -327,13 +328,13 @@ async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResp
 # ---------------------------------------------------------------- lifecycle
 
 
-async def start(runtime) -> None:
+async def start(runtime: Runtime) -> None:
     """Register the simulator channel and make sure every persona exists in the store."""
     if not runtime.settings.simulator_enabled:
         return
     hub = Hub(runtime.clock)
     hub.staff_keys.update(p.key for p in load_personas().values() if p.staff)
-    runtime.extras["simulator_hub"] = hub
+    runtime.simulator_hub = hub
     if "simulator" not in runtime.messengers:  # tests may inject their own stand-in
         runtime.add_messenger(SimulatorMessenger(hub))
     try:
@@ -342,5 +343,5 @@ async def start(runtime) -> None:
         log.warning("simulator personas not created: %s", type(exc).__name__)
 
 
-async def stop(runtime) -> None:
-    runtime.extras.pop("simulator_hub", None)
+async def stop(runtime: Runtime) -> None:
+    runtime.simulator_hub = None

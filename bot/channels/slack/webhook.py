@@ -8,7 +8,6 @@ listens over Socket Mode (local development without a public URL).
 from __future__ import annotations
 
 import logging
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -16,6 +15,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from bot.channels.slack.bolt_app import add_retry_handlers, build_bolt_app, make_client
 from bot.channels.slack.messenger import SlackMessenger
+from bot.runtime import Runtime
 
 log = logging.getLogger("kyodo.slack")
 
@@ -24,13 +24,14 @@ router = APIRouter()
 
 @router.post("/slack/events")
 async def slack_events(request: Request) -> Response:
-    handler: AsyncSlackRequestHandler | None = request.app.state.runtime.extras.get("slack_handler")
+    runtime: Runtime = request.app.state.runtime
+    handler = runtime.slack_handler
     if handler is None:
         raise HTTPException(404, "Slack channel is not configured")
     return await handler.handle(request)
 
 
-def help_lines(runtime: Any):
+def help_lines(runtime: Runtime):
     """The ``/kyodo`` sub-commands (every registered command), described where the catalog can."""
 
     def lines(language: str | None) -> list[str]:
@@ -47,11 +48,11 @@ def help_lines(runtime: Any):
     return lines
 
 
-async def start(runtime: Any) -> None:
+async def start(runtime: Runtime) -> None:
     settings = runtime.settings
     if not settings.slack_enabled:
         return
-    client = runtime.extras.get("slack_client") or make_client(settings)
+    client = runtime.slack_client or make_client(settings)
     add_retry_handlers(client)
     app = build_bolt_app(runtime, client)
     catalog = runtime.catalog
@@ -66,22 +67,22 @@ async def start(runtime: Any) -> None:
         help_lines=help_lines(runtime),
     )
     runtime.add_messenger(messenger)
-    runtime.extras["slack_app"] = app
-    runtime.extras["slack_handler"] = AsyncSlackRequestHandler(app)
+    runtime.slack_app = app
+    runtime.slack_handler = AsyncSlackRequestHandler(app)
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         socket = AsyncSocketModeHandler(app, settings.slack_app_token)
         await socket.connect_async()
-        runtime.extras["slack_socket"] = socket
+        runtime.slack_socket = socket
         log.info("Slack Socket Mode connected")
 
 
-async def stop(runtime: Any) -> None:
-    socket = runtime.extras.pop("slack_socket", None)
+async def stop(runtime: Runtime) -> None:
+    socket, runtime.slack_socket = runtime.slack_socket, None
     if socket is not None:
         await socket.close_async()
-    inflight = runtime.extras.get("slack_inflight")
+    inflight = runtime.slack_inflight
     if inflight is not None:
         await inflight.wait()
-    runtime.extras.pop("slack_handler", None)
+    runtime.slack_handler = None
