@@ -10,7 +10,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
@@ -87,7 +86,6 @@ def create_app(
     messengers: dict[str, Messenger] | None = None,
     run_scheduler: bool | None = None,
     migrate: bool | None = None,
-    extras: dict[str, Any] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     for note in settings.check():  # raises in production on a half-configured channel
@@ -96,7 +94,6 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings, engine=engine, clock=clock, messengers=messengers)
-        runtime.extras.update(extras or {})
         should_migrate = (not settings.is_production) if migrate is None else migrate
         if should_migrate:
             await anyio.to_thread.run_sync(upgrade, runtime.engine)
@@ -107,7 +104,7 @@ def create_app(
         if settings.run_scheduler if run_scheduler is None else run_scheduler:
             scheduler = Scheduler(runtime.job_context, runtime.outbox, settings.timezone)
             scheduler.start()
-        runtime.extras["scheduler"] = scheduler
+        runtime.scheduler = scheduler
         if settings.process_events:
             runtime.inbox.start()
         if settings.is_production:

@@ -4,7 +4,7 @@ Who may schedule: for an initiative its poster, an admin of the posting organisa
 for an idea call, staff. The dialogs are declared once in ``handlers.meeting_form`` and run by
 the wizard: step questions (LINE datetime picker) where the channel is a chat, one form for staff
 where it has forms. Every reminder row is planned in the same transaction as the change that causes
-it (``schedules.reminders``), so a crash can neither lose nor double a reminder.
+it (``storage.reminders``), so a crash can neither lose nor double a reminder.
 
 Hooks for other modules: ``ScheduleMeeting(initiative_id)`` (a button for initiative cards),
 the ``new_meeting`` command (args ``initiative:<id>`` or ``idea_call:<id>``), and
@@ -22,15 +22,14 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.core.actions import action, pack
-from bot.core.replies import Button, Card, Carousel, Choices, Text
+from bot.core.replies import Button, Card, Carousel, Choices, Text, to_json
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.wizard import Wizard
 from bot.signed_links import sign
 from handlers import meeting_form
 from handlers.meeting_form import MeetingDraft, MoveDraft, RecordDraft
-from schedules import reminders
-from storage import ledger
+from storage import ledger, reminders
 from storage.db import is_postgres
 from storage.models import (
     IdeaCall,
@@ -131,7 +130,7 @@ def ics_path(meeting_id: int) -> str:
 def ics_url(turn: Turn, meeting: Meeting) -> str:
     """Public meetings: a plain link. Invitation-only: signed, valid until a day after it ends
     (the card is only shown to people who may see the meeting; the link must not be guessable)."""
-    base = getattr(turn.config, "public_base_url", "") or ""
+    base = turn.config.public_base_url
     assert meeting.id is not None
     if not meeting.invite_only:
         return f"{base.rstrip('/')}{ics_path(meeting.id)}"
@@ -139,7 +138,7 @@ def ics_url(turn: Turn, meeting: Meeting) -> str:
     return sign(
         base,
         ics_path(meeting.id),
-        secret=getattr(turn.config, "secret_key", ""),
+        secret=turn.config.secret_key,
         now=turn.now,
         ttl=max(until - turn.now, timedelta(days=1)),
     )
@@ -158,7 +157,7 @@ def may_see(turn: Turn, meeting: Meeting) -> bool:
 
 
 def feed_url(turn: Turn, person: Person) -> str:
-    base = getattr(turn.config, "public_base_url", "") or ""
+    base = turn.config.public_base_url
     return f"{base.rstrip('/')}/calendar/feed/{person.calendar_token}.ics"
 
 
@@ -293,7 +292,7 @@ def plan_reminders(turn: Turn, meeting: Meeting, person_id: int) -> None:
         person_id,
         turn.now,
         turn.tz,
-        lambda planned: reminder_replies(turn, t, meeting, planned),
+        lambda planned: [to_json(r) for r in reminder_replies(turn, t, meeting, planned)],
     )
 
 
@@ -305,15 +304,17 @@ def plan_record(turn: Turn, meeting: Meeting) -> None:
         meeting,
         turn.tz,
         [
-            Choices(
-                text=t("meetings.record_request", title=meeting.title),
-                buttons=(
-                    Button(
-                        label=t("meetings.button_record"),
-                        data=pack(RecordMeeting(meeting.id)),
-                        style="primary",
+            to_json(
+                Choices(
+                    text=t("meetings.record_request", title=meeting.title),
+                    buttons=(
+                        Button(
+                            label=t("meetings.button_record"),
+                            data=pack(RecordMeeting(meeting.id)),
+                            style="primary",
+                        ),
                     ),
-                ),
+                )
             )
         ],
     )
@@ -346,7 +347,7 @@ def invitees(turn: Turn, meeting: Meeting) -> list[int]:
 
 
 def reminder_specs(times: list[str]) -> list[dict[str, Any]]:
-    """The ticked reminder times as the reminder rows' specs (``schedules.reminders``)."""
+    """The ticked reminder times as the reminder rows' specs (``storage.reminders``)."""
     pairs = zip(meeting_form.REMINDER_TIMES, reminders.DEFAULT_REMINDERS, strict=True)
     return [spec for name, spec in pairs if name in times]
 

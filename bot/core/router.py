@@ -21,9 +21,12 @@ from bot.core.events import (
     Unfollowed,
     Unsupported,
 )
+from bot.core.replies import Reply
 from bot.core.turn import Turn
 
 Handler = Callable[..., None]
+# A check or guard: replies stop (check) or roll back (guard) the turn; None lets it go on.
+Guard = Callable[[Turn], list[Reply] | None]
 
 
 def normalize(text: str) -> str:
@@ -42,8 +45,8 @@ class Router:
         self.events: dict[type, Handler] = {}
         self.fallback_handler: Handler | None = None
         self.bad_action_handler: Handler | None = None
-        self.guards: list[Handler] = []  # fn(turn) -> list[Reply] | None, before commit
-        self.checks: list[Handler] = []  # fn(turn) -> list[Reply] | None, before routing
+        self.guards: list[Guard] = []  # run before commit
+        self.checks: list[Guard] = []  # run before routing
 
     # ---------------------------------------------------------------- registration
     def command(self, name: str, *, keywords: str | None = None) -> Callable[[Handler], Handler]:
@@ -103,13 +106,13 @@ class Router:
         self.bad_action_handler = fn
         return fn
 
-    def before(self, fn: Handler) -> Handler:
+    def before(self, fn: Guard) -> Guard:
         """Register ``fn(turn)`` run before routing; returning replies stops the turn there
         (what ``fn`` wrote is committed, e.g. a rate counter)."""
         self.checks.append(fn)
         return fn
 
-    def guard(self, fn: Handler) -> Handler:
+    def guard(self, fn: Guard) -> Guard:
         """Register ``fn(turn)`` run after the handler, before commit.
 
         Returning replies aborts the turn: everything it wrote is rolled back (the dialog keeps
@@ -120,7 +123,7 @@ class Router:
         return fn
 
     def include(self, other: Router) -> None:
-        for mine, theirs in (
+        tables: tuple[tuple[dict[Any, Any], dict[Any, Any]], ...] = (
             (self.commands, other.commands),
             (self.keywords, other.keywords),
             (self.actions, other.actions),
@@ -128,7 +131,8 @@ class Router:
             (self.steps, other.steps),
             (self.flows, other.flows),
             (self.events, other.events),
-        ):
+        )
+        for mine, theirs in tables:
             clash = set(mine) & set(theirs)
             if clash:
                 raise ValueError(f"routes registered twice: {sorted(map(str, clash))}")

@@ -53,7 +53,7 @@ def test_the_weekly_digest_of_the_monday_in_between_reaches_the_phone(
     weekly = people("U-weekly", "まとめ")
     weekly.press(a.FollowToggle("area", "asagaya"))
     post(people("U-owner", "はなこ"))
-    hub = client.app.state.runtime.extras["simulator_hub"]
+    hub = client.app.state.runtime.simulator_hub
     assert client.post("/simulator/clock", json={"advance": "P3D"}).status_code == 200
     with Session(engine) as db:  # Tuesday → Friday: no Monday 09:00 yet
         assert not db.exec(select(OutboxMessage).where(OutboxMessage.kind == "digest")).all()

@@ -27,7 +27,7 @@ PERSONAS = load_personas()
 
 
 def hub_of(client) -> Hub:
-    return client.app.state.runtime.extras["simulator_hub"]
+    return client.app.state.runtime.simulator_hub
 
 
 def person(engine, key: str) -> Person:
@@ -320,7 +320,7 @@ def test_the_event_stream_sends_the_feed_then_live_entries(app, engine):
             assert first[2][1]["now"] == START.isoformat()
             # a push from the outbox arrives on the open stream without a reload
             runtime = live.runtime
-            hub = runtime.extras["simulator_hub"]
+            hub = runtime.simulator_hub
             queue_push(engine, "sato", due_in=timedelta(), text="通知です")
             assert live.call(runtime.outbox.drain) == 1
             (name, entry), *_ = read_events(lines, until="entry")

@@ -33,6 +33,7 @@ from bot.channels.line.inbound import CHANNEL, address_of, to_event
 from bot.channels.line.messenger import LineMessenger, without_env_lookups
 from bot.core.events import Followed, Inbound
 from bot.http_json import BadBody, parse_json, refuse, text_of
+from bot.runtime import Runtime
 from storage import inbox
 
 log = logging.getLogger("kyodo.line")
@@ -45,7 +46,7 @@ PROFILE_TIMEOUT = 3.0
 class LineChannel:
     """The LINE clients of one running process, and the decoder of its inbox rows."""
 
-    def __init__(self, runtime: Any):
+    def __init__(self, runtime: Runtime):
         settings = runtime.settings
         self.runtime = runtime
         self.replays_refused = 0  # events refused as too old to be told from a replay
@@ -164,8 +165,8 @@ def inbox_rows(
 
 @router.post("/line/webhook")
 async def line_webhook(request: Request) -> Response:
-    runtime = request.app.state.runtime
-    channel: LineChannel | None = runtime.extras.get("line")
+    runtime: Runtime = request.app.state.runtime
+    channel = runtime.line
     if channel is None:
         raise HTTPException(404, "LINE channel is not configured")
     signature = request.headers.get("x-line-signature")
@@ -197,18 +198,18 @@ async def line_webhook(request: Request) -> Response:
     return Response(status_code=200)
 
 
-async def start(runtime) -> None:
+async def start(runtime: Runtime) -> None:
     """Create the LINE clients inside the running loop (aiohttp needs one) and register."""
     if not runtime.settings.line_enabled:
         return
     channel = LineChannel(runtime)
-    runtime.extras["line"] = channel
+    runtime.line = channel
     runtime.inbox.decoders[CHANNEL] = channel.decode
     runtime.add_messenger(channel.messenger)
 
 
-async def stop(runtime) -> None:
-    channel: LineChannel | None = runtime.extras.pop("line", None)
+async def stop(runtime: Runtime) -> None:
+    channel, runtime.line = runtime.line, None
     runtime.inbox.decoders.pop(CHANNEL, None)
     if channel is not None:
         await channel.close()

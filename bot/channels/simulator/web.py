@@ -38,6 +38,7 @@ from bot.core.events import (
     TextReceived,
 )
 from bot.core.replies import to_json
+from bot.runtime import Runtime
 from handlers.common import MENU, Menu
 from schedules.catch_up import catch_up
 from storage.personas import CHANNEL, Persona, ensure_personas, load_personas
@@ -67,8 +68,8 @@ def _runtime(request: Request):
     return runtime
 
 
-def _hub(runtime) -> Hub:
-    hub = runtime.extras.get("simulator_hub")
+def _hub(runtime: Runtime) -> Hub:
+    hub = runtime.simulator_hub
     if hub is None:
         raise HTTPException(503, "simulator is starting")
     return hub
@@ -110,7 +111,7 @@ def parse_advance(value: str) -> timedelta:
     return delta
 
 
-def _clock_info(runtime) -> dict[str, Any]:
+def _clock_info(runtime: Runtime) -> dict[str, Any]:
     now = runtime.clock.now()
     from zoneinfo import ZoneInfo
 
@@ -241,9 +242,10 @@ def _event(body: SendBody, persona: Persona) -> Inbound:
     }
     missing = HTTPException(422, f"'{body.kind}' needs more fields")
     if body.kind == "text":
-        if not (body.text or "").strip():
+        text = (body.text or "").strip()
+        if not text:
             raise missing
-        return TextReceived(text=body.text.strip(), **common)
+        return TextReceived(text=text, **common)
     if body.kind == "action":
         if not body.data:
             raise missing
@@ -323,7 +325,7 @@ async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResp
         catch_up, runtime.job_context, delta, advance, runtime.settings.timezone
     )
     delivered = await runtime.outbox.drain()
-    hub = runtime.extras.get("simulator_hub")
+    hub = runtime.simulator_hub
     if hub is not None:
         hub.broadcast_clock()
     log.info("simulator clock advanced", extra={"seconds": delta.total_seconds(), "jobs": len(ran)})
@@ -333,13 +335,13 @@ async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResp
 # ---------------------------------------------------------------- lifecycle
 
 
-async def start(runtime) -> None:
+async def start(runtime: Runtime) -> None:
     """Register the simulator channel and make sure every persona exists in the store."""
     if not runtime.settings.simulator_enabled:
         return
     hub = Hub(runtime.clock)
     hub.staff_keys.update(p.key for p in load_personas().values() if p.staff)
-    runtime.extras["simulator_hub"] = hub
+    runtime.simulator_hub = hub
     if "simulator" not in runtime.messengers:  # tests may inject their own stand-in
         runtime.add_messenger(SimulatorMessenger(hub))
     try:
@@ -348,5 +350,5 @@ async def start(runtime) -> None:
         log.warning("simulator personas not created: %s", type(exc).__name__)
 
 
-async def stop(runtime) -> None:
-    runtime.extras.pop("simulator_hub", None)
+async def stop(runtime: Runtime) -> None:
+    runtime.simulator_hub = None

@@ -209,7 +209,7 @@ class SlackMessenger:
             return Delivery(DeliveryStatus.SENT, "empty")
         try:
             root = await anyio.to_thread.run_sync(self._root, thread_key) if thread_key else None
-            if root is not None and update:
+            if root is not None and update and thread_key:
                 await self.client.chat_update(channel=root.channel_id, ts=root.ts, **msgs[0])
                 await anyio.to_thread.run_sync(self._touch, thread_key)
                 return Delivery(DeliveryStatus.SENT, request_id=root.ts)

@@ -278,9 +278,9 @@ def _element(f: FormField, tz: ZoneInfo) -> dict[str, Any]:
             e["initial_options"] = chosen
     elif kind == "datetime":
         e = {"type": "datetimepicker"}
-        initial = epoch(f.initial, tz)
-        if initial is not None:
-            e["initial_date_time"] = initial
+        initial_at = epoch(f.initial, tz)
+        if initial_at is not None:
+            e["initial_date_time"] = initial_at
     elif kind == "date":
         e = {"type": "datepicker"}
         if isinstance(f.initial, date | datetime):

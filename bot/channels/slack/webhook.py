@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import logging
 import time
-from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from bot.channels.slack.bolt_app import add_retry_handlers, build_bolt_app, make_client
 from bot.channels.slack.messenger import SlackMessenger
 from bot.http_json import BadBody, parse_json, refuse, text_of
+from bot.runtime import Runtime
 
 log = logging.getLogger("kyodo.slack")
 
@@ -31,12 +31,13 @@ router = APIRouter()
 
 @router.post("/slack/events")
 async def slack_events(request: Request) -> Response:
-    runtime = request.app.state.runtime
-    handler: AsyncSlackRequestHandler | None = runtime.extras.get("slack_handler")
+    runtime: Runtime = request.app.state.runtime
+    handler = runtime.slack_handler
     if handler is None:
         raise HTTPException(404, "Slack channel is not configured")
     body = await request.body()  # Starlette keeps it: Bolt reads the same bytes
-    if not signed(runtime.settings.slack_signing_secret, body, request):
+    secret = runtime.settings.slack_signing_secret
+    if not secret or not signed(secret, body, request):
         log.warning("/slack/events: request with a bad, stale or missing signature refused")
         return Response(status_code=401)
     try:
@@ -89,7 +90,7 @@ def check_body(body: bytes, content_type: str | None) -> None:
         raise BadBody("not a JSON object")
 
 
-def help_lines(runtime: Any):
+def help_lines(runtime: Runtime):
     """The ``/kyodo`` sub-commands (every registered command), described where the catalog can."""
 
     def lines(language: str | None) -> list[str]:
@@ -106,11 +107,11 @@ def help_lines(runtime: Any):
     return lines
 
 
-async def start(runtime: Any) -> None:
+async def start(runtime: Runtime) -> None:
     settings = runtime.settings
     if not settings.slack_enabled:
         return
-    client = runtime.extras.get("slack_client") or make_client(settings)
+    client = runtime.slack_client or make_client(settings)
     add_retry_handlers(client)
     app = build_bolt_app(runtime, client)
     catalog = runtime.catalog
@@ -125,22 +126,22 @@ async def start(runtime: Any) -> None:
         help_lines=help_lines(runtime),
     )
     runtime.add_messenger(messenger)
-    runtime.extras["slack_app"] = app
-    runtime.extras["slack_handler"] = AsyncSlackRequestHandler(app)
+    runtime.slack_app = app
+    runtime.slack_handler = AsyncSlackRequestHandler(app)
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         socket = AsyncSocketModeHandler(app, settings.slack_app_token)
         await socket.connect_async()
-        runtime.extras["slack_socket"] = socket
+        runtime.slack_socket = socket
         log.info("Slack Socket Mode connected")
 
 
-async def stop(runtime: Any) -> None:
-    socket = runtime.extras.pop("slack_socket", None)
+async def stop(runtime: Runtime) -> None:
+    socket, runtime.slack_socket = runtime.slack_socket, None
     if socket is not None:
         await socket.close_async()
-    inflight = runtime.extras.get("slack_inflight")
+    inflight = runtime.slack_inflight
     if inflight is not None:
         await inflight.wait()
-    runtime.extras.pop("slack_handler", None)
+    runtime.slack_handler = None

@@ -198,7 +198,7 @@ class LineClient:
 
     @property
     def channel(self):
-        return self.runtime.extras["line"]
+        return self.runtime.line
 
     def post(self, body: bytes, signature: str | None = "sign", **headers: str):
         if signature == "sign":
