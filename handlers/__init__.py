@@ -19,6 +19,7 @@ from handlers import (
     moderation,
     privacy,
     profiles,
+    withdrawal,
 )
 
 # The order routes are included in: ``common`` first, then the domains alphabetically.
@@ -32,6 +33,7 @@ ROUTERS: tuple[Router, ...] = (
     moderation.router,
     privacy.router,
     profiles.router,
+    withdrawal.router,
 )
 
 
