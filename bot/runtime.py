@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -14,6 +16,7 @@ from bot.core.ports import Messenger
 from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.ward import Ward
+from schedules.catch_up import catch_up
 from schedules.jobs import JobContext
 from schedules.outbox import OutboxDispatcher
 
@@ -61,6 +64,11 @@ class Runtime:
             ward=self.ward,
             settings=self.settings,
         )
+
+    def run_jobs_through(self, delta: timedelta, advance: Callable[[timedelta], None]) -> list[str]:
+        """Move the clock by ``delta``, running the periodic jobs due on the way (the
+        simulator's clock button; channels may not import ``schedules`` themselves)."""
+        return catch_up(self.job_context, delta, advance, self.settings.timezone)
 
     def add_messenger(self, messenger: Messenger) -> None:
         """Register a channel's messenger (the dispatcher and the outbox share this dict)."""

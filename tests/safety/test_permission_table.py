@@ -40,16 +40,17 @@ DENIED = {
     # staff and owners only
     "EditCall", "PublishCall", "CallMeeting", "ManageCall", "CloseCall", "StaffIdeas",
     "SetIdeaStatus", "AnswerIdea", "MakeInitiative", "ExportCall", "EditIdea", "WithdrawIdea",
-    "Participants", "OpinionAsk", "OpinionAudience", "OpinionList", "OpinionClose",
+    "Participants", "OpinionAsk", "OpinionList", "OpinionClose",
     "StatusMenu", "SetStatus", "Claim", "Match", "Invite", "ScheduleMeeting",
     "ScheduleCallMeeting", "ManageMeeting", "MoveMeeting", "CancelMeeting", "ConfirmCancel",
     "RecordMeeting", "Decide", "ShowHistory", "EditProfile", "EditField",
-    # forms
-    "CallForm", "AnswerForm", "StaffPost", "MeetingForm",
+    # forms (WizardForm is aimed at the staff post's declared dialog)
+    "CallForm", "AnswerForm", "StaffPost", "MeetingForm", "WizardForm",
     # dialog steps with no dialog of the forger's open: a stale button
-    "SkipReason", "ShowAs", "ChangeIdea", "ConfirmIdea", "PickStart", "PickEnd",
-    "PickCapacity", "PickReminders", "SkipNotes", "ConfirmMeeting", "PostPick", "ProfilePick",
-    "OrganisationKind", "JoinMessage", "JoinMessageSkip", "Withdraw", "OpinionAnswer",
+    "SkipReason", "ShowAs", "ChangeIdea", "ConfirmIdea", "PostPick", "ProfilePick",
+    "JoinMessage", "JoinMessageSkip", "Withdraw", "OpinionAnswer",
+    # the wizard's buttons (bot/core/wizard.py), with no dialog of the forger's open
+    "WizardAnswer", "WizardSkip", "WizardDone", "WizardEdit", "WizardConfirm", "WizardStop",
 }  # fmt: skip
 SELF = {
     "Menu", "ListCalls", "StartIdea", "MyIdeas", "BrowseIdeas", "SupportIdea", "Browse",
@@ -176,6 +177,8 @@ def forged(cls: type, ids: dict[str, int]) -> Any:
             values[f.name] = "cancelled"
         elif f.name == "current":
             values[f.name] = "recruiting"
+        elif f.name == "flow":
+            values[f.name] = "ipost_staff"  # a declared dialog only staff may run
         elif f.name == "target":
             values[f.name] = f"initiative:{ids['initiative_id']}"
         else:

@@ -40,7 +40,6 @@ from bot.core.events import (
 from bot.core.replies import to_json
 from bot.runtime import Runtime
 from handlers.common import MENU, Menu
-from schedules.catch_up import catch_up
 from storage.personas import CHANNEL, Persona, ensure_personas, load_personas
 
 log = logging.getLogger("kyodo.simulator")
@@ -321,9 +320,7 @@ async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResp
         delta = parse_advance(body.advance)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
-    ran = await anyio.to_thread.run_sync(
-        catch_up, runtime.job_context, delta, advance, runtime.settings.timezone
-    )
+    ran = await anyio.to_thread.run_sync(runtime.run_jobs_through, delta, advance)
     delivered = await runtime.outbox.drain()
     hub = runtime.simulator_hub
     if hub is not None:
