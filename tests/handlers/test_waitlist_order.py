@@ -70,3 +70,28 @@ def test_rejoining_after_withdrawing_goes_to_the_end_of_the_queue(people, engine
     statuses = _statuses(engine, ini.id)
     assert statuses[person_id(engine, "おそい")] == "joined"
     assert statuses[person_id(engine, "はやい")] == "waitlisted"
+
+
+def test_same_instant_joins_keep_their_order_and_queues_stay_per_initiative(people, engine, clock):
+    """Two joins in the same clock tick: the earlier row moves up. Another initiative's older
+    waiting person is not taken from its own queue."""
+    owner = people("U-owner", "はなこ")
+    post(owner, capacity="1", title="べつの 取組")
+    other = latest(engine)
+    people("U-x1", "べつ1").press(a.Join(other.id))
+    people("U-x2", "べつ2").press(a.Join(other.id))  # waiting on the other initiative
+    clock.advance(timedelta(minutes=5))
+    post(owner, capacity="1")
+    ini = latest(engine)
+    first, second, third = (people(f"U-{n}", n) for n in ("いち", "に", "さん"))
+    for c in (first, second, third):  # no clock advance: same created_at
+        c.press(a.Join(ini.id))
+    owner.press(a.Participants(ini.id))
+    shown = owner.text
+    assert shown.index("いち") < shown.index("に（補欠）") < shown.index("さん（補欠）"), shown
+
+    _withdraw(first, ini.id, clock)
+    statuses = _statuses(engine, ini.id)
+    assert statuses[person_id(engine, "に")] == "joined"
+    assert statuses[person_id(engine, "さん")] == "waitlisted"
+    assert _statuses(engine, other.id)[person_id(engine, "べつ2")] == "waitlisted"
