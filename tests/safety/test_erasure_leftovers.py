@@ -75,3 +75,52 @@ def test_the_calendar_feed_of_a_deleted_person_is_gone(make_person, engine, clie
         new_token = person.calendar_token
     assert client.get(f"/calendar/feed/{token}.ics").status_code == 404
     assert client.get(f"/calendar/feed/{new_token}.ics").status_code == 404
+
+
+def test_deletion_touches_only_the_deleted_persons_rows_and_blanks_short_names(
+    make_person, engine, clock
+):
+    """Found by mutation testing: other people's memberships, follows and drafts must stay;
+    a two-character name (太郎) and profile name are still blanked in others' notices; and
+    two deletions in a row both succeed (no clash on the profile's unique invite code)."""
+    from datetime import timedelta
+
+    from storage.models import Membership, OutboxMessage, Subscription
+
+    gone = make_person("U-gone", "太郎")
+    keep = make_person("U-keep", "残る人")
+    keep.command("post")
+    keep.say("残る 下書き")  # keep's draft on the same channel
+    me, other = _me(engine, "U-gone"), _me(engine, "U-keep")
+    with session_scope(engine) as db:
+        org = Actor(name="みどり会", kind="npo")
+        db.add(org)
+        db.flush()
+        actor = db.get(Actor, me.actor_id)
+        actor.name = "ひま"  # a two-character profile name
+        db.add(actor)
+        for pid in (me.id, other.id):
+            db.add(Membership(actor_id=org.id, person_id=pid, role="member"))
+            db.add(Subscription(person_id=pid, topic="category", value="bousai"))
+        for text in ("太郎さんが 参加しました", "ひまさんが 参加しました", "明日は 雨です"):
+            db.add(
+                OutboxMessage(
+                    person_id=other.id,
+                    payload=[{"kind": "text", "text": text}],
+                    due_at=clock.now() + timedelta(hours=1),
+                )
+            )
+    _delete_my_data(gone)
+    with session_scope(engine) as db:
+        assert [m.person_id for m in db.exec(select(Membership)).all()] == [other.id]
+        assert [s.person_id for s in db.exec(select(Subscription)).all()] == [other.id]
+        assert db.exec(select(DialogState).where(DialogState.user_id == "U-keep")).all() != []
+        texts = sorted(
+            str(r.payload) for r in db.exec(select(OutboxMessage)).all() if r.person_id == other.id
+        )
+    assert not any("太郎" in t or "ひま" in t for t in texts), texts
+    assert any("明日は 雨です" in t for t in texts), texts
+
+    _delete_my_data(keep)
+    with session_scope(engine) as db:
+        assert len(db.exec(select(Person).where(Person.deleted == True)).all()) == 2  # noqa: E712
