@@ -124,11 +124,24 @@ def _profile_changed(turn: Turn) -> bool:
     return any(isinstance(obj, Actor) for obj in turn.changed)
 
 
+def _own_answer_changed(turn: Turn) -> bool:
+    """An existing row turned into a contribution: an invited RSVP answered, or a join after
+    withdrawing. Saying no or withdrawing stays possible without consent."""
+    for obj in turn.changed:
+        if getattr(obj, "person_id", None) != turn.person.id:
+            continue
+        if isinstance(obj, Rsvp) and obj.answer in ("yes", "maybe", "waitlisted"):
+            return True
+        if isinstance(obj, Participation) and obj.status in ("joined", "waitlisted"):
+            return True
+    return False
+
+
 @router.guard
 def consent_guard(turn: Turn) -> list[Reply] | None:
     if has_consent(turn) or turn.person.deleted:
         return None
-    if _new_of(turn, CONTRIBUTIONS) or _profile_changed(turn):
+    if _new_of(turn, CONTRIBUTIONS) or _profile_changed(turn) or _own_answer_changed(turn):
         return [Text(text=turn.t("privacy.required")), notice(turn)]
     return None
 

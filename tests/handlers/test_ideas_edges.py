@@ -1,0 +1,72 @@
+"""Two edges of the アイデア募集型 flow: the deadline instant itself is already closed, and a
+resident pressing a forged 「管理」 button sees neither the staff card nor a draft preview."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.core.replies import Card, Form
+from handlers.idea_views import ManageCall, StartIdea
+from storage.db import session_scope
+from storage.models import IdeaCall
+from tests.conftest import count
+from tests.handlers.conftest import call_values, local_input, send_idea
+from tests.support.conversation import buttons_of
+
+
+def test_an_idea_sent_exactly_at_the_deadline_is_refused(
+    runtime, engine, clock, resident, open_call
+):
+    r = resident("U-last", "最後の人")
+    call_id = open_call(deadline=local_input(clock.now() + timedelta(hours=2)))
+    clock.advance(timedelta(hours=2) - timedelta(minutes=1))
+    r.press(StartIdea(call_id))
+    assert "受付は 終わりました" not in r.text, r.text  # a minute before: still open
+    r.say("ぎりぎりの アイデア")
+    r.tap("とばす")
+    r.tap("名前を出す")
+    clock.advance(timedelta(minutes=1))  # now == deadline
+    r.tap("送る")
+    assert "受付は 終わりました" in r.text, r.text
+    assert count(engine, "idea") == 0
+    r.press(StartIdea(call_id))
+    assert "受付は 終わりました" in r.text, r.text
+
+
+def test_an_idea_a_second_before_the_deadline_is_accepted(
+    runtime, engine, clock, resident, open_call
+):
+    r = resident("U-inwith", "間に合う人")
+    call_id = open_call(deadline=local_input(clock.now() + timedelta(hours=2)))
+    clock.advance(timedelta(hours=2) - timedelta(seconds=1))
+    send_idea(r, call_id, "間に合った アイデア")
+    assert count(engine, "idea") == 1
+
+
+def _no_staff_view(c, title: str) -> None:
+    assert "区の職員だけ" in c.text, c.text
+    assert not any(isinstance(x, Card) and x.title == title for x in c.last)
+    assert not any(isinstance(x, Form) for x in c.last)
+    assert buttons_of(c.last) == []
+
+
+def test_a_resident_cannot_open_the_staff_card_or_the_draft_preview(
+    runtime, engine, clock, staff, resident, open_call
+):
+    r = resident("U-peek", "のぞく人", follows=("bousai",))
+    open_id = open_call(title="公開中の 募集")
+    r.press(ManageCall(open_id))
+    _no_staff_view(r, "公開中の 募集")
+
+    form = next(x for x in staff.command("new_call") if isinstance(x, Form))
+    staff.submit(form.data, call_values(clock, title="下書きの 募集"))
+    with session_scope(engine) as db:
+        draft_id = db.exec(select(IdeaCall.id).where(IdeaCall.status == "draft")).one()
+    r.press(ManageCall(draft_id))
+    _no_staff_view(r, "下書きの 募集")
+    assert "下書きの 募集" not in r.text
+
+    staff.press(ManageCall(draft_id))  # the same button works for staff
+    assert any(isinstance(x, Card) and x.title == "下書きの 募集" for x in staff.last)
