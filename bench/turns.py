@@ -63,6 +63,9 @@ from handlers.initiative_actions import Join, Show
 TOKEN_LIFE = 60.0  # seconds a reply token is accepted (LINE: "about a minute")
 TURN_TIMEOUT = 30.0  # a closed-loop resident gives up waiting after this long
 INVALID_TOKEN = {"message": "Invalid reply token"}
+# common.error / common.unknown / common.bad_action: a turn that failed or was misunderstood
+# still gets an answer; counted apart so the mix is known to exercise the real handlers
+WRONG_ANSWERS = ("エラーが おきました", "わかりませんでした", "もう 使えません")
 
 
 # ---------------------------------------------------------------------------- LINE stand-in
@@ -113,6 +116,9 @@ class StandIn:
         elif op == "push":
             self._resolve(self.open_by_user.get(body.get("to", "")), "push")
         self._count(f"{op} 200")
+        words = json.dumps(body.get("messages", []), ensure_ascii=False)
+        if any(marker in words for marker in WRONG_ANSWERS):
+            self._count("wrong answer")
         sent = [{"id": "1", "quoteToken": "q"} for _ in body.get("messages", [])]
         return web.json_response({"sentMessages": sent})
 
@@ -181,9 +187,18 @@ class Load:
         raw, token = self.body(user, kind, "ヘルプ")
         turn = self.standin.expect(user, token)
         headers = {"Content-Type": "application/json", "X-Line-Signature": sign(raw)}
-        async with self.session.post(self.url, data=raw, headers=headers) as resp:
-            await resp.read()
-            status = resp.status
+        status = 0
+        for _attempt in range(3):  # a keep-alive connection the server just closed: resend
+            try:
+                async with self.session.post(self.url, data=raw, headers=headers) as resp:
+                    await resp.read()
+                    status = resp.status
+                break
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+                continue
+        if status != 200:
+            self.standin.turns.pop(token, None)
+            return {"status": status, "latency": None, "how": "none"}
         try:
             at, how = await asyncio.wait_for(asyncio.shield(turn.done), timeout)
         except TimeoutError:
