@@ -379,12 +379,13 @@ async def run_kyodo(
     port = free_port()
     args = [PYTHON, "-m", "bot.cli", "serve", "--port", str(port)]
     web_env = {**env, "KYODO_PROCESS_EVENTS": "false", "KYODO_RUN_SCHEDULER": "false"}
-    procs = start_workers(workers, env, opts.profile)
     with ExitStack() as stack:
+        # a loaded 2-core machine can take longer than the harness's 30 s to import everything
+        health = f"http://127.0.0.1:{port}/healthz"
         web_proc = await asyncio.to_thread(
-            stack.enter_context,
-            server(args, env=web_env, health=f"http://127.0.0.1:{port}/healthz", cpu=0),
+            stack.enter_context, server(args, env=web_env, health=health, cpu=0, timeout=120)
         )
+        procs = start_workers(workers, env, opts.profile)
         load.url = f"http://127.0.0.1:{port}/line/webhook"
         try:
             result = await measure(
@@ -457,10 +458,12 @@ async def run_db(kind: str, worker_counts: list[int], opts: Options, standin: St
         floor = await run_floor(load, opts, db_url, standin.url)
         raw["floor"] = floor
         rows.append(row(kind, "floor", floor, floor))
+        print(json.dumps(rows[-1], ensure_ascii=False), flush=True)  # progress
         for n in worker_counts:
             result = await run_kyodo(load, opts, db_url, env, n)
             raw[f"workers={n}"] = result
             rows.append(row(kind, f"serve + {n} worker", result, floor))
+            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)  # progress
     if kind == "postgres":
         admin = create_engine(db_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
