@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.replies import Form, FormErrors
-from handlers.idea_calls import MEETING_COMMANDS
+from handlers.idea_call_form import MEETING_COMMANDS
 from handlers.idea_views import (
     AnswerForm,
     AnswerIdea,
