@@ -12,6 +12,7 @@ from bot.core.router import Router
 from handlers import (
     common,
     dashboard,
+    follows,
     idea_calls,
     idea_review,
     ideas,
@@ -20,7 +21,9 @@ from handlers import (
     meeting_rsvp,
     meetings,
     moderation,
+    organisations,
     privacy,
+    profile_editing,
     profiles,
     withdrawal,
 )
@@ -29,6 +32,7 @@ from handlers import (
 ROUTERS: tuple[Router, ...] = (
     common.router,
     dashboard.router,
+    follows.router,
     idea_calls.router,
     idea_review.router,
     ideas.router,
@@ -37,7 +41,9 @@ ROUTERS: tuple[Router, ...] = (
     meeting_rsvp.router,
     meetings.router,
     moderation.router,
+    organisations.router,
     privacy.router,
+    profile_editing.router,
     profiles.router,
     withdrawal.router,
 )
