@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.replies import Card, Carousel, Form, FormErrors, Text
+from handlers.idea_submission import ConfirmIdea
 from handlers.idea_views import (
     AnswerForm,
     AnswerIdea,
@@ -19,7 +20,6 @@ from handlers.idea_views import (
     SupportIdea,
     WithdrawIdea,
 )
-from handlers.ideas import ConfirmIdea
 from storage.db import session_scope
 from storage.models import (
     Actor,
