@@ -12,8 +12,10 @@ from typing import Any
 from bot.core.actions import pack
 from bot.core.replies import Button, Card, Form, FormField, Text
 from bot.core.turn import Turn
-from handlers.idea_views import DRAFT, OPEN, CallForm, EditCall, PublishCall, call_fields
+from handlers.idea_actions import CallForm, EditCall, PublishCall
+from handlers.idea_views import call_fields
 from storage.models import IdeaCall
+from storage.queries.ideas import DRAFT, OPEN
 
 # The meetings helper owns アイデアの会; whichever of these commands it registers is offered.
 MEETING_COMMANDS = ("new_meeting", "meeting_new", "meetings_new")

@@ -19,11 +19,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.signed_links import sign
 from handlers.common import Menu
-from handlers.idea_call_form import call_form, meeting_command, parse_call, preview
-from handlers.idea_views import (
-    CLOSED,
-    DRAFT,
-    OPEN,
+from handlers.idea_actions import (
     CallForm,
     CallMeeting,
     CloseCall,
@@ -31,10 +27,11 @@ from handlers.idea_views import (
     ExportCall,
     ManageCall,
     PublishCall,
+)
+from handlers.idea_call_form import call_form, meeting_command, parse_call, preview
+from handlers.idea_views import (
     call_fields,
-    close_call,
     export_path,
-    followers,
     resident_call_card,
     short,
     staff_call_card,
@@ -42,10 +39,10 @@ from handlers.idea_views import (
     summary_card,
     summary_dedupe,
     thread_key,
-    visible_ideas,
 )
 from storage.models import IdeaCall
 from storage.queries import idea_calls as q
+from storage.queries.ideas import CLOSED, DRAFT, OPEN, close_call, followers, visible_ideas
 
 router = Router()
 

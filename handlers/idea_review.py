@@ -15,23 +15,10 @@ from bot.core.actions import pack
 from bot.core.replies import Button, Card, Carousel, Choices, Form, FormErrors, FormField, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
+from handlers.idea_actions import AnswerForm, AnswerIdea, MakeInitiative, SetIdeaStatus, StaffIdeas
 from handlers.idea_call_form import form_text
 from handlers.idea_calls import find_call, refresh_staff_card
-from handlers.idea_views import (
-    FINAL,
-    AnswerForm,
-    AnswerIdea,
-    MakeInitiative,
-    SetIdeaStatus,
-    StaffIdeas,
-    short,
-    staff_idea_card,
-    staff_translator,
-    status_label,
-    support_counts,
-    thread_key,
-    visible_ideas,
-)
+from handlers.idea_views import short, staff_idea_card, staff_translator, status_label, thread_key
 from storage import ledger
 from storage.models import (
     Actor,
@@ -44,6 +31,7 @@ from storage.models import (
     Person,
 )
 from storage.queries import idea_calls as q
+from storage.queries.ideas import FINAL, support_counts, visible_ideas
 
 router = Router()
 

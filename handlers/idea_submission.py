@@ -16,13 +16,9 @@ from bot.core.replies import Button, Card, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers.common import REASK, Menu, menu_choices
+from handlers.idea_actions import EditIdea, StartIdea, WithdrawIdea
 from handlers.idea_calls import refresh_staff_card
 from handlers.idea_views import (
-    DRAFT,
-    FINAL,
-    EditIdea,
-    StartIdea,
-    WithdrawIdea,
     is_accepting,
     short,
     staff_idea_card,
@@ -33,6 +29,7 @@ from handlers.idea_views import (
 from handlers.ideas import refuse_late, resident_call
 from storage import ledger
 from storage.models import Idea, IdeaCall, IdeaStatus
+from storage.queries.ideas import DRAFT, FINAL
 
 router = Router()
 

@@ -16,25 +16,12 @@ from bot.core.replies import Button, Card, Carousel, Choices
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers.common import menu_choices
+from handlers.idea_actions import BrowseIdeas, ListCalls, ManageCall, StartIdea, SupportIdea
 from handlers.idea_calls import refresh_staff_card
-from handlers.idea_views import (
-    DRAFT,
-    VISIBLE,
-    BrowseIdeas,
-    ListCalls,
-    ManageCall,
-    StartIdea,
-    SupportIdea,
-    is_accepting,
-    open_calls,
-    resident_call_card,
-    resident_idea_card,
-    support_counts,
-    visible_ideas,
-    when,
-)
+from handlers.idea_views import is_accepting, resident_call_card, resident_idea_card, when
 from storage.models import Idea, IdeaCall, IdeaSupport
 from storage.queries import ideas as q
+from storage.queries.ideas import DRAFT, VISIBLE, open_calls, support_counts, visible_ideas
 
 router = Router()
 

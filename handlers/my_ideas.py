@@ -10,23 +10,14 @@ from bot.core.actions import pack
 from bot.core.replies import Button, Card, Carousel, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
+from handlers.idea_actions import EditIdea, MyIdeas, WithdrawIdea
 from handlers.idea_calls import refresh_staff_card
 from handlers.idea_submission import FLOW, own_buttons, own_editable, show_confirm
-from handlers.idea_views import (
-    FINAL,
-    EditIdea,
-    MyIdeas,
-    WithdrawIdea,
-    is_accepting,
-    short,
-    staff_translator,
-    status_label,
-    support_counts,
-    thread_key,
-)
+from handlers.idea_views import is_accepting, short, staff_translator, status_label, thread_key
 from handlers.ideas import resident_call
 from storage.models import IdeaCall, IdeaStatus
 from storage.queries import ideas as q
+from storage.queries.ideas import FINAL, support_counts
 
 router = Router()
 

@@ -20,9 +20,10 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, select
 
 from bot.signed_links import verify
-from handlers.idea_views import export_path, status_label, support_counts, when
+from handlers.idea_views import export_path, status_label, when
 from storage.db import stored_id
 from storage.models import Idea, IdeaCall, Person
+from storage.queries.ideas import support_counts
 
 log = logging.getLogger("kyodo.exports")
 router = APIRouter()

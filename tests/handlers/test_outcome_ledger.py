@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from handlers import initiative_actions as a
-from handlers.idea_views import AnswerForm, MakeInitiative
+from handlers.idea_actions import AnswerForm, MakeInitiative
 from handlers.moderation import Decide
 from storage.db import session_scope
 from storage.models import Idea, IdeaCall, Meeting, OutcomeFact, Participation, Rsvp
