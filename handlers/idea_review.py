@@ -93,7 +93,7 @@ def _tell_author(turn: Turn, idea: Idea, call: IdeaCall) -> None:
     ta = turn.tr_for(author)
     fields = [
         (ta("ideas.field_your_idea"), short(idea.body, 100)),
-        (ta("ideas.field_status"), status_label(idea.status, ta)),
+        (ta("ideas.field_status"), status_label(ta, idea.status)),
     ]
     turn.notify(
         author,
@@ -101,7 +101,7 @@ def _tell_author(turn: Turn, idea: Idea, call: IdeaCall) -> None:
             title=ta("ideas.answer_notice_title", title=call.title),
             body=idea.answer or ta("ideas.status_changed_body"),
             fields=tuple(fields),
-            badge=status_label(idea.status, ta),
+            badge=status_label(ta, idea.status),
         ),
         kind="notice",
     )
@@ -116,7 +116,7 @@ def set_status(turn: Turn, act: SetIdeaStatus) -> None:
     if idea is None:
         return
     if act.status != IdeaStatus.REVIEWING or idea.status != IdeaStatus.RECEIVED:
-        turn.say_text("ideas.status_unchanged", status=status_label(idea.status, turn.t))
+        turn.say_text("ideas.status_unchanged", status=status_label(turn.t, idea.status))
         return
     idea.status = IdeaStatus.REVIEWING
     idea.updated_at = turn.now
@@ -124,7 +124,7 @@ def set_status(turn: Turn, act: SetIdeaStatus) -> None:
     turn.audit("idea.status", "idea", idea.id, status=IdeaStatus(idea.status).value)
     call = turn.db.get(IdeaCall, idea.call_id)
     _tell_author(turn, idea, call)
-    turn.say_text("ideas.status_set", id=idea.id, status=status_label(idea.status, turn.t))
+    turn.say_text("ideas.status_set", id=idea.id, status=status_label(turn.t, idea.status))
     turn.say(staff_idea_card(turn.db, idea, turn.t, turn.ward))
 
 
@@ -145,7 +145,7 @@ def answer_form(turn: Turn, act: AnswerIdea) -> None:
                     name="status",
                     label=t("ideas.field_status"),
                     input="select",
-                    options=tuple((s.value, status_label(s, t)) for s in ANSWERABLE),
+                    options=tuple((s.value, status_label(t, s)) for s in ANSWERABLE),
                     initial=initial.value,
                 ),
                 FormField(
@@ -186,7 +186,7 @@ def submit_answer(turn: Turn, act: AnswerForm, values: dict[str, Any]) -> None:
         return
     assert status is not None
     if status == idea.status and answer == idea.answer:
-        turn.say_text("ideas.status_unchanged", status=status_label(status, t))
+        turn.say_text("ideas.status_unchanged", status=status_label(t, status))
         return
     previous = idea.status
     idea.status = status
@@ -206,7 +206,7 @@ def submit_answer(turn: Turn, act: AnswerForm, values: dict[str, Any]) -> None:
     st = staff_translator(turn.catalog, turn.config)
     turn.notify_staff(staff_idea_card(turn.db, idea, st, turn.ward), thread_key=thread_key(call.id))
     refresh_staff_card(turn, call)
-    turn.say_text("ideas.answer_saved", id=idea.id, status=status_label(status, t))
+    turn.say_text("ideas.answer_saved", id=idea.id, status=status_label(t, status))
     if status in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY) and idea.initiative_id is None:
         turn.say(
             Choices(
@@ -236,7 +236,7 @@ def _tell_supporters(turn: Turn, idea: Idea, call: IdeaCall) -> None:
                     "ideas.supporter_note",
                     title=call.title,
                     idea=short(idea.body, 40),
-                    status=status_label(idea.status, tp),
+                    status=status_label(tp, idea.status),
                 )
             ),
             kind="notice",

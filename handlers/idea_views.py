@@ -75,7 +75,7 @@ def short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def status_label(status: IdeaStatus | str, t: Translator) -> str:
+def status_label(t: Translator, status: IdeaStatus | str) -> str:
     return t(f"ideas.status_{IdeaStatus(status).value}")
 
 
@@ -197,7 +197,7 @@ def staff_idea_card(
         for status in FINAL:
             if status != idea.status:
                 buttons.append(
-                    Button(label=status_label(status, t), data=pack(AnswerIdea(idea.id, status)))
+                    Button(label=status_label(t, status), data=pack(AnswerIdea(idea.id, status)))
                 )
         if idea.status in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY) and idea.initiative_id is None:
             buttons.append(
@@ -208,7 +208,7 @@ def staff_idea_card(
         body=idea.body,
         fields=tuple(fields),
         buttons=tuple(buttons),
-        badge=status_label(idea.status, t),
+        badge=status_label(t, idea.status),
     )
 
 
@@ -254,7 +254,7 @@ def resident_idea_card(
         body=idea.body,
         fields=tuple(fields),
         buttons=tuple(buttons),
-        badge=status_label(idea.status, t),
+        badge=status_label(t, idea.status),
     )
 
 

@@ -108,7 +108,7 @@ def my_ideas(turn: Turn, act: MyIdeas) -> None:
                 body=idea.body,
                 fields=tuple(fields),
                 buttons=own_buttons(turn, idea) if editable else (),
-                badge=status_label(idea.status, t),
+                badge=status_label(t, idea.status),
             )
         )
     turn.say(Carousel(alt_text=t("ideas.mine_alt", title=call.title), cards=tuple(cards)))

@@ -83,7 +83,7 @@ def idea_call_csv(runtime, call_id: int) -> bytes | None:
                     t("common.yes") if idea.anonymous else t("common.no"),
                     _safe(idea.body),
                     _safe(idea.reason),
-                    status_label(idea.status, t),
+                    status_label(t, idea.status),
                     _safe(idea.answer),
                     counts.get(stored_id(idea.id), 0),
                 ]
