@@ -31,6 +31,9 @@ from handlers.idea_actions import (
     StartIdea,
     SupportIdea,
 )
+from handlers.idea_actions import (
+    ManageCall as ManageCall,  # re-export: tests on main import it here
+)
 from storage.models import Idea, IdeaCall, IdeaStatus, Person
 from storage.queries.ideas import (
     DRAFT,

@@ -24,6 +24,7 @@ from bot.core.wizard import Wizard
 from handlers import meeting_form
 from handlers.meeting_access import can_schedule_for, invitees
 from handlers.meeting_actions import RECORD_FOLLOWUPS as RECORD_FOLLOWUPS
+from handlers.meeting_actions import Answer as Answer  # re-export: tests on main import it here
 from handlers.meeting_actions import MeetingForm, ScheduleCallMeeting, ScheduleMeeting
 from handlers.meeting_cards import manage_card, meeting_card, plan_record, when_text, where_text
 from handlers.meeting_form import MeetingDraft
