@@ -1,42 +1,48 @@
-"""Shared pieces of アイデア募集型: actions, queries and cards used by residents, staff and jobs.
+"""How アイデア募集型 reads: formatters and the cards residents, staff and the deadline jobs see.
 
-Kept apart from the two dialog modules (``ideas`` for residents, ``idea_calls`` for staff) so the
-deadline jobs and the CSV export can render the same cards and counts without a Turn.
-Every function takes a translator (``t``) so the same card can go to a person in their language.
+Kept apart from the dialog modules so the deadline jobs and the CSV export can render the same
+cards and counts without a Turn. Every function takes a translator (``t``) so the same card can
+go to a person in their language. Payloads are ``handlers.idea_actions``; queries
+``storage.queries.ideas``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.core.actions import action, pack
+from bot.core.actions import pack
 from bot.core.replies import Button, Card
 from bot.i18n import Catalog, Translator
 from bot.settings import Settings
 from bot.ward import Ward
-from storage.models import (
-    Idea,
-    IdeaCall,
-    IdeaStatus,
-    IdeaSupport,
-    Person,
-    Subscription,
+from handlers.idea_actions import (
+    AnswerIdea,
+    BrowseIdeas,
+    CloseCall,
+    EditCall,
+    ExportCall,
+    MakeInitiative,
+    MyIdeas,
+    SetIdeaStatus,
+    StaffIdeas,
+    StartIdea,
+    SupportIdea,
 )
-
-DRAFT, OPEN, CLOSED = "draft", "open", "closed"
-FINAL = (IdeaStatus.ADOPTED, IdeaStatus.PARTLY, IdeaStatus.DECLINED)
-UNANSWERED = (IdeaStatus.RECEIVED, IdeaStatus.REVIEWING)
-VISIBLE = (
-    IdeaStatus.RECEIVED,
-    IdeaStatus.REVIEWING,
-    IdeaStatus.ADOPTED,
-    IdeaStatus.PARTLY,
-    IdeaStatus.DECLINED,
+from handlers.idea_actions import (
+    ManageCall as ManageCall,  # re-export: tests on main import it here
+)
+from storage.models import Idea, IdeaCall, IdeaStatus, Person
+from storage.queries.ideas import (
+    DRAFT,
+    FINAL,
+    OPEN,
+    UNANSWERED,
+    call_counts,
+    support_counts,
+    visible_ideas,
 )
 
 
@@ -49,202 +55,9 @@ def export_path(call_id: int) -> str:
     return f"/exports/idea-calls/{call_id}.csv"
 
 
-# ---------------------------------------------------------------- actions (prefix namespace "a")
-# Resident side
-
-
-@action("asb")
-class StartIdea:
-    call_id: int
-
-
-@action("abr")
-class BrowseIdeas:
-    call_id: int
-    page: int = 0
-
-
-@action("asp")
-class SupportIdea:
-    idea_id: int
-
-
-@action("amy")
-class MyIdeas:
-    call_id: int
-
-
-@action("aie")
-class EditIdea:
-    idea_id: int
-
-
-@action("aiq")
-class WithdrawIdea:
-    idea_id: int
-    confirm: bool = False
-
-
-@action("ali")
-class ListCalls:
-    page: int = 0
-
-
-# Staff side
-
-
-@action("acn")
-class CallForm:
-    """Submit of the call form: ``call_id`` 0 creates a draft, otherwise edits that call."""
-
-    call_id: int
-
-
-@action("acp")
-class PublishCall:
-    call_id: int
-    meeting: bool = False
-
-
-@action("ace")
-class EditCall:
-    call_id: int
-
-
-@action("acx")
-class CloseCall:
-    call_id: int
-    confirm: bool = False
-
-
-@action("acs")
-class ManageCall:
-    call_id: int
-
-
-@action("acm")
-class CallMeeting:
-    call_id: int
-
-
-@action("acl")
-class StaffIdeas:
-    call_id: int
-    page: int = 0
-
-
-@action("acv")
-class ExportCall:
-    call_id: int
-
-
-@action("ast")
-class SetIdeaStatus:
-    """Quick status change without an answer (検討中)."""
-
-    idea_id: int
-    status: IdeaStatus
-
-
-@action("aan")
-class AnswerIdea:
-    """Open the official-answer form, with ``status`` preselected."""
-
-    idea_id: int
-    status: IdeaStatus = IdeaStatus.ADOPTED
-
-
-@action("aas")
-class AnswerForm:
-    """Submit of the official-answer form."""
-
-    idea_id: int
-
-
-@action("ami")
-class MakeInitiative:
-    idea_id: int
-
-
-# ---------------------------------------------------------------- queries
-
-
 def is_accepting(call: IdeaCall | None, now: datetime) -> bool:
     """Open and before the deadline (the close job may not have run yet)."""
     return call is not None and call.status == OPEN and now < call.deadline
-
-
-def open_calls(db: Session, now: datetime) -> list[IdeaCall]:
-    return list(
-        db.exec(
-            select(IdeaCall)
-            .where(IdeaCall.status == OPEN, IdeaCall.deadline > now)
-            .order_by(IdeaCall.deadline, IdeaCall.id)
-        ).all()
-    )
-
-
-def support_counts(db: Session, idea_ids: list[int]) -> dict[int, int]:
-    if not idea_ids:
-        return {}
-    rows = db.exec(
-        select(IdeaSupport.idea_id, func.count(IdeaSupport.id))
-        .where(IdeaSupport.idea_id.in_(idea_ids))
-        .group_by(IdeaSupport.idea_id)
-    ).all()
-    return {idea_id: n for idea_id, n in rows}
-
-
-def visible_ideas(db: Session, call_id: int) -> list[Idea]:
-    """Ideas other residents may see: not withdrawn, not hidden by moderation."""
-    return list(
-        db.exec(
-            select(Idea)
-            .where(Idea.call_id == call_id, Idea.status.in_(VISIBLE), Idea.hidden == False)  # noqa: E712
-            .order_by(Idea.created_at, Idea.id)
-        ).all()
-    )
-
-
-@dataclass(frozen=True)
-class CallCounts:
-    ideas: int
-    supports: int
-    unanswered: int
-
-
-def call_counts(db: Session, call_id: int) -> CallCounts:
-    ideas = db.exec(
-        select(Idea.id, Idea.status).where(Idea.call_id == call_id, Idea.status.in_(VISIBLE))
-    ).all()
-    supports = support_counts(db, [i for i, _ in ideas])
-    return CallCounts(
-        ideas=len(ideas),
-        supports=sum(supports.values()),
-        unanswered=sum(1 for _, status in ideas if status in UNANSWERED),
-    )
-
-
-def followers(db: Session, call: IdeaCall, *, exclude: set[int] = frozenset()) -> list[Person]:
-    """People who follow any of the call's categories (live, not suspended)."""
-    if not call.categories:
-        return []
-    ids = set(
-        db.exec(
-            select(Subscription.person_id).where(
-                Subscription.topic == "category", Subscription.value.in_(call.categories)
-            )
-        ).all()
-    ) - set(exclude)
-    if not ids:
-        return []
-    return list(
-        db.exec(
-            select(Person)
-            .where(Person.id.in_(ids), Person.deleted == False, Person.suspended == False)  # noqa: E712
-            .order_by(Person.id)
-        ).all()
-    )
 
 
 # ---------------------------------------------------------------- formatting
@@ -265,7 +78,7 @@ def short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def status_label(status: IdeaStatus | str, t: Translator) -> str:
+def status_label(t: Translator, status: IdeaStatus | str) -> str:
     return t(f"ideas.status_{IdeaStatus(status).value}")
 
 
@@ -387,7 +200,7 @@ def staff_idea_card(
         for status in FINAL:
             if status != idea.status:
                 buttons.append(
-                    Button(label=status_label(status, t), data=pack(AnswerIdea(idea.id, status)))
+                    Button(label=status_label(t, status), data=pack(AnswerIdea(idea.id, status)))
                 )
         if idea.status in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY) and idea.initiative_id is None:
             buttons.append(
@@ -398,7 +211,7 @@ def staff_idea_card(
         body=idea.body,
         fields=tuple(fields),
         buttons=tuple(buttons),
-        badge=status_label(idea.status, t),
+        badge=status_label(t, idea.status),
     )
 
 
@@ -444,7 +257,7 @@ def resident_idea_card(
         body=idea.body,
         fields=tuple(fields),
         buttons=tuple(buttons),
-        badge=status_label(idea.status, t),
+        badge=status_label(t, idea.status),
     )
 
 
@@ -484,18 +297,6 @@ def summary_card(db: Session, call: IdeaCall, t: Translator) -> Card:
         ),
         badge=t("ideas.badge_closed"),
     )
-
-
-def close_call(db: Session, call: IdeaCall, now: datetime) -> bool:
-    """Mark an open call closed; False if someone (a job, another staff member) already did."""
-    done = db.execute(
-        update(IdeaCall)
-        .where(IdeaCall.id == call.id, IdeaCall.status == OPEN)
-        .values(status=CLOSED, closed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.refresh(call)
-    return done == 1
 
 
 def summary_dedupe(call_id: int) -> str:

@@ -14,9 +14,6 @@ from sqlmodel import Session, col, select
 
 from bot.core.replies import Text, to_json
 from handlers.idea_views import (
-    OPEN,
-    close_call,
-    followers,
     resident_call_card,
     staff_call_card,
     staff_translator,
@@ -29,6 +26,7 @@ from schedules.jobs import JobContext, periodic
 from storage import outbox
 from storage.db import session_scope, stored_id
 from storage.models import Idea, IdeaCall, IdeaStatus, OutboxMessage
+from storage.queries.ideas import OPEN, close_call, followers
 
 REMINDER_BEFORE = timedelta(days=3)
 

@@ -20,9 +20,10 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, select
 
 from bot.signed_links import verify
-from handlers.idea_views import export_path, status_label, support_counts, when
+from handlers.idea_views import export_path, status_label, when
 from storage.db import stored_id
 from storage.models import Idea, IdeaCall, Person
+from storage.queries.ideas import support_counts
 
 log = logging.getLogger("kyodo.exports")
 router = APIRouter()
@@ -82,7 +83,7 @@ def idea_call_csv(runtime, call_id: int) -> bytes | None:
                     t("common.yes") if idea.anonymous else t("common.no"),
                     _safe(idea.body),
                     _safe(idea.reason),
-                    status_label(idea.status, t),
+                    status_label(t, idea.status),
                     _safe(idea.answer),
                     counts.get(stored_id(idea.id), 0),
                 ]

@@ -99,7 +99,7 @@ def send_idea(
     c: Conversation, call_id: int, body: str, *, reason: str | None = None, anonymous=False
 ):
     """A resident's whole submit dialog, ending on 「送る」."""
-    from handlers.idea_views import StartIdea
+    from handlers.idea_actions import StartIdea
 
     c.press(StartIdea(call_id))
     c.say(body)

@@ -8,15 +8,15 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.replies import Card
-from handlers.idea_views import (
+from handlers.idea_actions import (
     BrowseIdeas,
     CloseCall,
     EditIdea,
     StartIdea,
     SupportIdea,
     WithdrawIdea,
-    digest_card,
 )
+from handlers.idea_views import digest_card
 from handlers.ideas import open_calls_for_digest
 from schedules.ideas_jobs import close_due_calls, remind_followers
 from schedules.jobs import REGISTRY

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.replies import Card, Carousel, Form, FormErrors, Text
-from handlers.idea_views import (
+from handlers.idea_actions import (
     AnswerForm,
     AnswerIdea,
     BrowseIdeas,
@@ -19,7 +19,7 @@ from handlers.idea_views import (
     SupportIdea,
     WithdrawIdea,
 )
-from handlers.ideas import ConfirmIdea
+from handlers.idea_submission import ConfirmIdea
 from storage.db import session_scope
 from storage.models import (
     Actor,

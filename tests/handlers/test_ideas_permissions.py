@@ -9,8 +9,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.replies import Form, FormErrors
-from handlers.idea_calls import MEETING_COMMANDS
-from handlers.idea_views import (
+from handlers.idea_actions import (
     AnswerForm,
     AnswerIdea,
     BrowseIdeas,
@@ -27,6 +26,7 @@ from handlers.idea_views import (
     SupportIdea,
     WithdrawIdea,
 )
+from handlers.idea_call_form import MEETING_COMMANDS
 from storage.db import session_scope
 from storage.models import Idea, IdeaCall, IdeaStatus, OutboxMessage
 from tests.conftest import count

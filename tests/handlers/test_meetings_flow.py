@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.core.replies import DatetimeRequest, Form, FormErrors
-from handlers.meetings import MeetingForm, ScheduleMeeting
+from handlers.meeting_actions import MeetingForm, ScheduleMeeting
 from storage.db import session_scope
 from storage.models import Meeting, Membership, Rsvp
 from tests.support.meetings import initiative, local, person, rows, staff_create

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from handlers.meetings import Answer, ConfirmCancel, MoveMeeting, RecordMeeting
+from handlers.meeting_actions import Answer, ConfirmCancel, MoveMeeting, RecordMeeting
 from storage.models import Meeting, OutboxStatus
 from tests.support.meetings import answer_of, cards, initiative, local, person, rows, staff_create
 

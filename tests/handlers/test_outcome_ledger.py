@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from handlers import initiative_actions as a
-from handlers.idea_views import AnswerForm, MakeInitiative
+from handlers.idea_actions import AnswerForm, MakeInitiative
 from handlers.moderation import Decide
 from storage.db import session_scope
 from storage.models import Idea, IdeaCall, Meeting, OutcomeFact, Participation, Rsvp
@@ -188,7 +188,7 @@ def test_ideas_answers_conversions_and_meetings(staff, resident, engine, clock):
         db.flush()
         db.add(Rsvp(meeting_id=meeting.id, person_id=suzuki, answer="yes"))
         meeting_id = meeting.id
-    from handlers.meetings import RecordMeeting
+    from handlers.meeting_actions import RecordMeeting
 
     for _ in range(2):
         staff.press(RecordMeeting(meeting_id))

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.core.replies import Form
 from handlers import initiative_actions as a
-from handlers.idea_views import AnswerForm, MakeInitiative
+from handlers.idea_actions import AnswerForm, MakeInitiative
 from handlers.moderation import Decide
 from storage.db import session_scope
 from storage.models import Idea, IdeaCall

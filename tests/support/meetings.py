@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.core.replies import Card, Carousel
-from handlers.meetings import MeetingForm
+from handlers.meeting_actions import MeetingForm
 from storage.db import session_scope
 from storage.models import (
     Actor,

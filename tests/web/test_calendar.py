@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from icalendar import Calendar
 from sqlmodel import Session
 
-from handlers.meetings import Answer, ConfirmCancel
+from handlers.meeting_actions import Answer, ConfirmCancel
 from storage.models import Person
 from tests.support.meetings import initiative, person, staff_create
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlmodel import select
 
 from bot.core.replies import Form, Text
-from handlers.idea_views import ExportCall, SupportIdea
+from handlers.idea_actions import ExportCall, SupportIdea
 from storage.db import session_scope
 from storage.models import Idea, IdeaCall
 from tests.handlers.conftest import call_values, send_idea

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
-from handlers.meetings import ShowMeeting
+from handlers.meeting_actions import ShowMeeting
 from tests.support.meetings import cards, initiative, person, staff_create
 
 MEETING = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -1,0 +1,318 @@
+"""Staff review of submitted ideas: list them, set 検討中, give the official answer (採用・
+一部採用・不採用 with a text), tell the author and supporters, turn an adopted idea into an
+initiative posted as the ward.
+
+Final statuses always go through the answer form; the author hears every change, supporters
+one short note per final status. Linking an idea to its initiative is a conditional update, so
+two staff members pressing 「取組にする」 at once create one initiative.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.actions import pack
+from bot.core.replies import Button, Card, Carousel, Choices, Form, FormErrors, FormField, Text
+from bot.core.router import Router
+from bot.core.turn import Turn
+from handlers.idea_actions import AnswerForm, AnswerIdea, MakeInitiative, SetIdeaStatus, StaffIdeas
+from handlers.idea_call_form import form_text
+from handlers.idea_calls import find_call, refresh_staff_card
+from handlers.idea_views import short, staff_idea_card, staff_translator, status_label, thread_key
+from storage import ledger
+from storage.models import (
+    Actor,
+    ActorKind,
+    Idea,
+    IdeaCall,
+    IdeaStatus,
+    Initiative,
+    InitiativeStatus,
+    Person,
+)
+from storage.queries import idea_calls as q
+from storage.queries.ideas import FINAL, support_counts, visible_ideas
+
+router = Router()
+
+PAGE = 10
+ANSWER_LIMIT = 2000
+ANSWERABLE = (IdeaStatus.REVIEWING, *FINAL)
+
+
+def _get_idea(turn: Turn, idea_id: int) -> Idea | None:
+    idea = turn.db.get(Idea, idea_id)
+    if idea is None:
+        turn.say_text("common.not_found")
+    return idea
+
+
+@router.action(StaffIdeas)
+def staff_ideas(turn: Turn, act: StaffIdeas) -> None:
+    if not turn.require_staff():
+        return
+    call = find_call(turn, act.call_id)
+    if call is None:
+        return
+    ideas = visible_ideas(turn.db, call.id)
+    if not ideas:
+        turn.say_text("ideas.staff_no_ideas", title=call.title)
+        return
+    counts = support_counts(turn.db, [i.id for i in ideas])
+    page = max(act.page, 0)
+    chunk = ideas[page * PAGE : (page + 1) * PAGE]
+    more = None
+    if len(ideas) > (page + 1) * PAGE:
+        more = Button(label=turn.t("ideas.button_more"), data=pack(StaffIdeas(call.id, page + 1)))
+    turn.say(
+        Carousel(
+            alt_text=turn.t("ideas.staff_ideas_alt", title=call.title),
+            cards=tuple(
+                staff_idea_card(turn.db, i, turn.t, turn.ward, supports=counts.get(i.id, 0))
+                for i in chunk
+            ),
+            more=more,
+        )
+    )
+
+
+def _reviewable(turn: Turn, idea_id: int) -> Idea | None:
+    idea = _get_idea(turn, idea_id)
+    if idea is None:
+        return None
+    if idea.status == IdeaStatus.WITHDRAWN:
+        turn.say_text("ideas.idea_withdrawn_staff", id=idea.id)
+        return None
+    return idea
+
+
+def _tell_author(turn: Turn, idea: Idea, call: IdeaCall) -> None:
+    author = turn.db.get(Person, idea.author_id)
+    if author is None or author.deleted:
+        return
+    ta = turn.tr_for(author)
+    fields = [
+        (ta("ideas.field_your_idea"), short(idea.body, 100)),
+        (ta("ideas.field_status"), status_label(ta, idea.status)),
+    ]
+    turn.notify(
+        author,
+        Card(
+            title=ta("ideas.answer_notice_title", title=call.title),
+            body=idea.answer or ta("ideas.status_changed_body"),
+            fields=tuple(fields),
+            badge=status_label(ta, idea.status),
+        ),
+        kind="notice",
+    )
+
+
+@router.action(SetIdeaStatus)
+def set_status(turn: Turn, act: SetIdeaStatus) -> None:
+    """Only 検討中 is set without an answer; final statuses always go through the answer form."""
+    if not turn.require_staff():
+        return
+    idea = _reviewable(turn, act.idea_id)
+    if idea is None:
+        return
+    if act.status != IdeaStatus.REVIEWING or idea.status != IdeaStatus.RECEIVED:
+        turn.say_text("ideas.status_unchanged", status=status_label(turn.t, idea.status))
+        return
+    idea.status = IdeaStatus.REVIEWING
+    idea.updated_at = turn.now
+    turn.db.add(idea)
+    turn.audit("idea.status", "idea", idea.id, status=IdeaStatus(idea.status).value)
+    call = turn.db.get(IdeaCall, idea.call_id)
+    _tell_author(turn, idea, call)
+    turn.say_text("ideas.status_set", id=idea.id, status=status_label(turn.t, idea.status))
+    turn.say(staff_idea_card(turn.db, idea, turn.t, turn.ward))
+
+
+@router.action(AnswerIdea)
+def answer_form(turn: Turn, act: AnswerIdea) -> None:
+    if not turn.require_staff():
+        return
+    idea = _reviewable(turn, act.idea_id)
+    if idea is None:
+        return
+    t = turn.t
+    initial = act.status if act.status in ANSWERABLE else IdeaStatus.ADOPTED
+    turn.say(
+        Form(
+            title=t("ideas.answer_form_title", id=idea.id),
+            fields=(
+                FormField(
+                    name="status",
+                    label=t("ideas.field_status"),
+                    input="select",
+                    options=tuple((s.value, status_label(t, s)) for s in ANSWERABLE),
+                    initial=initial.value,
+                ),
+                FormField(
+                    name="answer",
+                    label=t("ideas.form_answer"),
+                    input="textarea",
+                    max_length=ANSWER_LIMIT,
+                    initial=idea.answer,
+                    hint=t("ideas.form_answer_hint", idea=short(idea.body, 80)),
+                ),
+            ),
+            submit_label=t("ideas.form_answer_submit"),
+            data=pack(AnswerForm(idea.id)),
+        )
+    )
+
+
+@router.form(AnswerForm)
+def submit_answer(turn: Turn, act: AnswerForm, values: dict[str, Any]) -> None:
+    if not turn.require_staff():
+        return
+    idea = _reviewable(turn, act.idea_id)
+    if idea is None:
+        return
+    t = turn.t
+    errors: list[tuple[str, str]] = []
+    raw_status = form_text(values.get("status"))
+    status = next((s for s in ANSWERABLE if s.value == raw_status), None)
+    if status is None:
+        errors.append(("status", t("ideas.error_status")))
+    answer = form_text(values.get("answer"))
+    if not answer:
+        errors.append(("answer", t("ideas.error_required")))
+    elif len(answer) > ANSWER_LIMIT:
+        errors.append(("answer", t("common.too_long", limit=ANSWER_LIMIT, length=len(answer))))
+    if errors:
+        turn.say(FormErrors(errors=tuple(errors)))
+        return
+    assert status is not None
+    if status == idea.status and answer == idea.answer:
+        turn.say_text("ideas.status_unchanged", status=status_label(t, status))
+        return
+    previous = idea.status
+    idea.status = status
+    idea.answer = answer
+    idea.answered_by = turn.person.id
+    idea.answered_at = turn.now
+    idea.updated_at = turn.now
+    turn.db.add(idea)
+    ledger.idea_answered(turn.db, idea, turn.now)
+    turn.audit(
+        "idea.answered", "idea", idea.id, status=status.value, previous=IdeaStatus(previous).value
+    )
+    call = turn.db.get(IdeaCall, idea.call_id)
+    _tell_author(turn, idea, call)
+    if status in FINAL and status != previous:
+        _tell_supporters(turn, idea, call)
+    st = staff_translator(turn.catalog, turn.config)
+    turn.notify_staff(staff_idea_card(turn.db, idea, st, turn.ward), thread_key=thread_key(call.id))
+    refresh_staff_card(turn, call)
+    turn.say_text("ideas.answer_saved", id=idea.id, status=status_label(t, status))
+    if status in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY) and idea.initiative_id is None:
+        turn.say(
+            Choices(
+                text=t("ideas.make_initiative_prompt"),
+                buttons=(
+                    Button(
+                        label=t("ideas.button_make_initiative"),
+                        data=pack(MakeInitiative(idea.id)),
+                        style="primary",
+                    ),
+                ),
+            )
+        )
+
+
+def _tell_supporters(turn: Turn, idea: Idea, call: IdeaCall) -> None:
+    """Supporters get one short note per final status (not the whole answer, not 検討中)."""
+    ids = q.supporter_ids(turn.db, idea.id)
+    for person in q.people(turn.db, ids):
+        if person.deleted or person.id == idea.author_id:
+            continue
+        tp = turn.tr_for(person)
+        turn.notify(
+            person,
+            Text(
+                text=tp(
+                    "ideas.supporter_note",
+                    title=call.title,
+                    idea=short(idea.body, 40),
+                    status=status_label(tp, idea.status),
+                )
+            ),
+            kind="notice",
+            dedupe_key=f"idea:{idea.id}:supporters:{IdeaStatus(idea.status).value}:{person.id}",
+        )
+
+
+class _AlreadyLinked(Exception):
+    pass
+
+
+def ward_actor(turn: Turn) -> Actor:
+    actor = q.first_ward_actor(turn.db)
+    if actor is None:
+        actor = Actor(kind=ActorKind.WARD, name=turn.ward.display_name("ja"), created_at=turn.now)
+        turn.db.add(actor)
+        turn.db.flush()
+        turn.audit("actor.created", "actor", actor.id, kind=ActorKind.WARD.value)
+    return actor
+
+
+@router.action(MakeInitiative)
+def make_initiative(turn: Turn, act: MakeInitiative) -> None:
+    """One action: an initiative posted as the ward, linked both ways, recruiting."""
+    if not turn.require_staff():
+        return
+    idea = _reviewable(turn, act.idea_id)
+    if idea is None:
+        return
+    if idea.status not in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY):
+        turn.say_text("ideas.initiative_needs_adoption")
+        return
+    if idea.initiative_id is not None:
+        turn.say_text("ideas.initiative_exists", id=idea.initiative_id)
+        return
+    call = turn.db.get(IdeaCall, idea.call_id)
+    actor = ward_actor(turn)
+    category = call.categories[0] if call.categories else turn.ward.categories.codes[0]
+    initiative = Initiative(
+        actor_id=actor.id,
+        poster_id=turn.person.id,
+        title=short(idea.body, 60),
+        description=idea.body[:1000],
+        category=category,
+        status=InitiativeStatus.RECRUITING,
+        idea_id=idea.id,
+        created_at=turn.now,
+        updated_at=turn.now,
+    )
+    try:
+        with turn.db.begin_nested():
+            turn.db.add(initiative)
+            turn.db.flush()
+            linked = q.link_initiative(turn.db, idea.id, initiative.id, turn.now)
+            if linked != 1:  # another staff member was a moment faster
+                raise _AlreadyLinked
+    except _AlreadyLinked:
+        turn.db.refresh(idea)
+        turn.say_text("ideas.initiative_exists", id=idea.initiative_id)
+        return
+    turn.db.refresh(idea)
+    ledger.initiative_posted(turn.db, initiative, turn.now)
+    turn.audit("initiative.created_from_idea", "initiative", initiative.id, idea_id=idea.id)
+    turn.audit("idea.became_initiative", "idea", idea.id, initiative_id=initiative.id)
+    author = turn.db.get(Person, idea.author_id)
+    if author is not None and not author.deleted:
+        ta = turn.tr_for(author)
+        turn.notify(
+            author,
+            Text(text=ta("ideas.became_initiative", title=initiative.title)),
+            kind="notice",
+            dedupe_key=f"idea:{idea.id}:initiative",
+        )
+    st = staff_translator(turn.catalog, turn.config)
+    turn.notify_staff(
+        Text(text=st("ideas.staff_initiative_created", id=idea.id, title=initiative.title)),
+        thread_key=thread_key(call.id),
+    )
+    turn.say_text("ideas.initiative_created", title=initiative.title)

@@ -1,0 +1,143 @@
+"""Organisations (団体・企業・区): creating one (its creator becomes admin and gets an invite
+code) and joining one with that code.
+
+Codes avoid look-alike letters; a wrong code is re-asked, and after a few wrong tries the
+dialog ends so codes cannot be guessed by trying many.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.replies import Text
+from bot.core.router import Router
+from bot.core.turn import Turn
+from bot.core.wizard import Wizard
+from handlers import initiative_actions as a
+from handlers.common import REASK
+from handlers.initiative_views import dialog_step, sanitize
+from handlers.organisation_form import ORGANISATION_FIELDS, OrganisationDraft
+from handlers.profiles import profile
+from storage.models import Actor, ActorKind, Membership
+from storage.queries import initiatives as q
+from storage.queries import profiles as pq
+
+router = Router()
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+CODE_TRIES = 5
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+# ================================================================ organisations
+
+
+@router.action(a.CreateOrganisation)
+def create_organisation(turn: Turn, _act: a.CreateOrganisation) -> None:
+    CREATE_ORGANISATION.start(turn)
+
+
+def created_organisation(turn: Turn, draft: OrganisationDraft, _context: str) -> None:
+    """The person becomes the new organisation's admin and gets its invite code."""
+    if draft.kind == "ward" and not turn.person.is_staff:  # re-checked: roles may change
+        turn.say_text("common.staff_only")
+        return
+    actor = Actor(
+        kind=ActorKind(draft.kind),
+        name=draft.name,
+        invite_code=_unique_code(turn),
+        created_at=turn.now,
+    )
+    turn.db.add(actor)
+    turn.db.flush()
+    turn.db.add(
+        Membership(actor_id=actor.id, person_id=turn.person.id, role="admin", created_at=turn.now)
+    )
+    turn.audit("actor.create", "actor", actor.id, kind=draft.kind)
+    turn.say_text("profiles.org_created", name=actor.name, code=actor.invite_code)
+    profile(turn, a.Profile(actor.id))
+
+
+CREATE_ORGANISATION = Wizard(
+    flow="porg",
+    title="profiles.f_orgs",
+    fields=ORGANISATION_FIELDS,
+    draft=OrganisationDraft,
+    submit=created_organisation,
+    confirm=False,
+    forms=False,  # asked one at a time on every channel, as before
+)
+CREATE_ORGANISATION.register(router)
+
+
+def _unique_code(turn: Turn) -> str:
+    while True:
+        code = new_invite_code()
+        if not pq.invite_code_taken(turn.db, code):
+            return code
+
+
+@router.action(a.JoinOrganisation)
+def join_organisation(turn: Turn, _act: a.JoinOrganisation) -> None:
+    turn.dialog.enter("pjoin", "pjoin.code")
+    turn.dialog.data = {"tries": 0}
+    ask_code(turn)
+
+
+def ask_code(turn: Turn) -> None:
+    turn.say_text("profiles.ask_code")
+
+
+REASK["pjoin.code"] = ask_code
+
+
+@dialog_step(router, "pjoin.code")
+def answer_code(turn: Turn, text: str) -> None:
+    code = unicodedata.normalize("NFKC", sanitize(text)).upper().replace(" ", "").replace("-", "")
+    actor = pq.actor_by_invite_code(turn.db, code) if 4 <= len(code) <= 16 else None
+    if actor is None or actor.kind == ActorKind.INDIVIDUAL:
+        tries = int(turn.dialog.data.get("tries", 0)) + 1
+        turn.dialog.data["tries"] = tries
+        if tries >= CODE_TRIES:  # slow down guessing: start again later
+            turn.dialog.clear()
+            turn.say_text("profiles.code_too_many")
+            return
+        turn.say_text("profiles.code_wrong")
+        return
+    turn.dialog.clear()
+    if q.is_member(turn.db, actor.id, turn.person.id):
+        turn.say_text("profiles.already_member", name=actor.name)
+        return
+    try:
+        with turn.db.begin_nested():
+            turn.db.add(
+                Membership(
+                    actor_id=actor.id, person_id=turn.person.id, role="member", created_at=turn.now
+                )
+            )
+    except IntegrityError:
+        turn.say_text("profiles.already_member", name=actor.name)
+        return
+    turn.audit("actor.join", "actor", actor.id)
+    admins = pq.admins(turn.db, actor.id)
+    for admin in admins:
+        if admin.id == turn.person.id:
+            continue
+        turn.notify(
+            admin,
+            Text(
+                text=turn.tr_for(admin)(
+                    "profiles.member_joined", name=turn.person.display_name, org=actor.name
+                )
+            ),
+            kind="member",
+            dedupe_key=f"actor:{actor.id}:member:{turn.person.id}",
+        )
+    turn.say_text("profiles.joined_org", name=actor.name)
