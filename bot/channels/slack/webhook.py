@@ -31,13 +31,18 @@ async def slack_events(request: Request) -> Response:
 
 
 def help_lines(runtime: Any):
-    """The ``/kyodo`` sub-commands (every registered command), described where the catalog can."""
+    """The ``/kyodo`` sub-commands anyone may use, described where the catalog can.
+
+    Staff commands are left to the help handler, which shows them to staff only.
+    """
 
     def lines(language: str | None) -> list[str]:
         lang = language if language in ("ja", "en") else runtime.settings.default_language
         keys = set(runtime.catalog.message_keys())
         out = [runtime.catalog.text("slack.commands", lang)]
-        names = sorted(set(runtime.dispatcher.router.commands) - {"cancel", "resume", "menu"})
+        router = runtime.dispatcher.router
+        hidden = {"cancel", "resume", "menu"} | router.staff_commands  # staff help lists those
+        names = sorted(set(router.commands) - hidden)
         for name in names:
             key = f"slack.cmd_{name.replace('-', '_')}"
             about = runtime.catalog.text(key, lang) if key in keys else ""
