@@ -164,6 +164,17 @@ def decide(turn: Turn, d: Decide) -> None:
     turn.say_text("moderation.done", decision=turn.t(label[d.decision]))
 
 
+def audit_words(turn: Turn, code: str) -> str:
+    """The catalog's words for an audit code, the code after them as a reference for logs.
+
+    A code from an older version, with no words, shows as itself.
+    """
+    key = "audit." + code.replace(".", "_")
+    if key not in turn.catalog.message_keys():
+        return code
+    return turn.t("moderation.history_action", words=turn.t(key), code=code)
+
+
 @router.action(ShowHistory)
 def history(turn: Turn, h: ShowHistory) -> None:
     """Who changed what and when on one item (staff only)."""
@@ -181,7 +192,7 @@ def history(turn: Turn, h: ShowHistory) -> None:
             "moderation.history_line",
             when=turn.local(row.at).strftime("%Y-%m-%d %H:%M"),
             who=name or "-",
-            action=row.action,
+            action=audit_words(turn, row.action),
         )
         for row, name in rows
     ] or [turn.t("moderation.history_empty")]
