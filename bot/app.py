@@ -10,7 +10,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
@@ -24,6 +23,7 @@ from bot.core.dispatch import Dispatcher
 from bot.core.inbox import Inbox
 from bot.core.ports import Messenger
 from bot.http import BodyLimitMiddleware
+from bot.http_json import JsonGuardMiddleware
 from bot.i18n import default_catalog
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -86,7 +86,6 @@ def create_app(
     messengers: dict[str, Messenger] | None = None,
     run_scheduler: bool | None = None,
     migrate: bool | None = None,
-    extras: dict[str, Any] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     for note in settings.check():  # raises in production on a half-configured channel
@@ -95,7 +94,6 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings, engine=engine, clock=clock, messengers=messengers)
-        runtime.extras.update(extras or {})
         should_migrate = (not settings.is_production) if migrate is None else migrate
         if should_migrate:
             await anyio.to_thread.run_sync(upgrade, runtime.engine)
@@ -106,7 +104,7 @@ def create_app(
         if settings.run_scheduler if run_scheduler is None else run_scheduler:
             scheduler = Scheduler(runtime.job_context, runtime.outbox, settings.timezone)
             scheduler.start()
-        runtime.extras["scheduler"] = scheduler
+        runtime.scheduler = scheduler
         if settings.process_events:
             runtime.inbox.start()
         if settings.is_production:
@@ -127,7 +125,8 @@ def create_app(
                 runtime.engine.dispose()
 
     app = FastAPI(title="Kyodo", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(JsonGuardMiddleware)
+    app.add_middleware(BodyLimitMiddleware)  # added last: runs first, before the guard reads
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:

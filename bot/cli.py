@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import os
 import signal
+from typing import Any
 
 import typer
 
 from bot.channels.line import cli as line_cli
 from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 
 app = typer.Typer(help="Kyodo: LINE + Slack front end for public-private collaboration.")
 db_app = typer.Typer(help="Database schema.")
@@ -24,6 +27,15 @@ def _settings() -> Settings:
     return settings
 
 
+def _check(settings: Settings) -> None:
+    """Refuse to start on a configuration error: one line naming the variable, exit code 2."""
+    try:
+        settings.check()
+    except ConfigurationError as exc:
+        typer.echo(f"kyodo: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -34,26 +46,73 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    settings.check()
+    _check(settings)
+    url = listening_url(host, port)
+    if "public_base_url" not in settings.model_fields_set:
+        # links Kyodo sends point where this server really listens; the app factory (and any
+        # worker process) reads Settings from the environment again
+        os.environ["KYODO_PUBLIC_URL"] = url
     if settings.simulator_enabled:
-        typer.echo(f"Kyodo simulator: http://{host}:{port}/simulator")
-    uvicorn.run(
-        "bot.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        proxy_headers=True,
-        timeout_graceful_shutdown=5,  # open simulator streams must not hold up a restart
-    )
+        typer.echo(f"Kyodo simulator: {url}/simulator")
+    kwargs = _config_kwargs(host, port, workers)
+    if workers > 1:
+        uvicorn.run(**kwargs)
+    else:
+        _quiet_server(uvicorn.Config(**kwargs)).run()
+
+
+def listening_url(host: str, port: int) -> str:
+    """The base URL of ``kyodo serve --host --port`` (a wildcard host is reached locally)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def _config_kwargs(host: str, port: int, workers: int) -> dict[str, Any]:
+    return {
+        "app": "bot.app:create_app",
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_config": None,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": 5,  # a stuck request must not hold up a restart
+    }
+
+
+def _quiet_server(config: Any) -> Any:
+    """uvicorn's Server, plus: on the first Ctrl-C or SIGTERM the simulator's open event streams
+    end at once, so shutdown takes a moment instead of waiting out (then cancelling, with
+    tracebacks) every connected browser tab."""
+    import uvicorn
+
+    from bot.channels.simulator.hub import close_streams
+
+    class Server(uvicorn.Server):
+        loop: asyncio.AbstractEventLoop | None = None
+
+        async def serve(self, sockets: Any = None) -> None:
+            self.loop = asyncio.get_running_loop()
+            await super().serve(sockets)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            # the process is about to end: spare the interpreter's final garbage collection of
+            # everything loaded so far (seconds on a busy machine, for nothing)
+            gc.freeze()
+            if self.loop is not None and not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(close_streams)
+
+    return Server(config)
 
 
 @app.command()
 def worker() -> None:
     """Handle webhook events from the inbox and deliver scheduled messages (scaled setups)."""
     settings = _settings()
-    settings.check()
+    _check(settings)
     asyncio.run(_worker(settings))
 
 
@@ -115,6 +174,21 @@ def demo_data() -> None:
     summary = load_demo(engine)
     engine.dispose()
     typer.echo(f"demo ward loaded: {summary}")
+
+
+@app.command("dialogs")
+def dialogs(write: bool = typer.Option(False, "--write", help="rewrite docs/dialogs")) -> None:
+    """Check (or, with --write, regenerate) each dialog's diagram in docs/dialogs."""
+    from bot.core import wizard_diagram
+    from handlers import build_router
+
+    build_router()  # every domain module declares its dialogs on import
+    if write:
+        for path in wizard_diagram.write():
+            typer.echo(f"wrote {path}")
+    problems = wizard_diagram.stale()
+    typer.echo("\n".join(problems) or "docs/dialogs is up to date")
+    raise typer.Exit(1 if problems else 0)
 
 
 def main() -> None:

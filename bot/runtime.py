@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -17,6 +17,18 @@ from bot.ward import Ward
 from schedules.jobs import JobContext
 from schedules.outbox import OutboxDispatcher
 
+if TYPE_CHECKING:  # the channels import this module; these are only named here
+    from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.channels.line.webhook import LineChannel
+    from bot.channels.simulator.hub import Hub
+    from bot.channels.slack.bolt_app import Inflight
+    from bot.channels.slack.staff import StaffDirectory
+    from schedules.scheduler import Scheduler
+
 
 @dataclass
 class Runtime:
@@ -29,7 +41,16 @@ class Runtime:
     outbox: OutboxDispatcher
     inbox: Inbox
     messengers: dict[str, Messenger] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)  # channel clients (LINE api, Bolt app)
+    # What each channel adapter holds while the app runs (None: that channel is off).
+    line: LineChannel | None = None
+    slack_client: AsyncWebClient | None = None  # preset to inject a client (tests)
+    slack_app: AsyncApp | None = None
+    slack_handler: AsyncSlackRequestHandler | None = None
+    slack_socket: AsyncSocketModeHandler | None = None
+    slack_inflight: Inflight | None = None
+    slack_directory: StaffDirectory | None = None
+    simulator_hub: Hub | None = None
+    scheduler: Scheduler | None = None
 
     @property
     def job_context(self) -> JobContext:

@@ -12,6 +12,10 @@ class ConfigurationError(RuntimeError):
     """The service must not start with this configuration."""
 
 
+DEV_SECRET_KEY = "dev-only-secret-change-me"  # public (it is in the source): development only
+MIN_SECRET_BYTES = 32
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
@@ -26,7 +30,8 @@ class Settings(BaseSettings):
     run_scheduler: bool = Field(True, alias="KYODO_RUN_SCHEDULER")
     process_events: bool = Field(True, alias="KYODO_PROCESS_EVENTS")
     log_level: str = Field("INFO", alias="KYODO_LOG_LEVEL")
-    secret_key: str = Field("dev-only-secret-change-me", alias="KYODO_SECRET_KEY")
+    secret_key: str = Field(DEV_SECRET_KEY, alias="KYODO_SECRET_KEY")
+    secret_key_previous: str | None = Field(None, alias="KYODO_SECRET_KEY_PREVIOUS")
     privacy_version: str = Field("2026-11", alias="KYODO_PRIVACY_VERSION")
     posts_per_hour: int = Field(10, alias="KYODO_POSTS_PER_HOUR")
     messages_per_hour: int = Field(120, alias="KYODO_MESSAGES_PER_HOUR")
@@ -61,10 +66,17 @@ class Settings(BaseSettings):
             return self.simulator
         return not self.is_production
 
-    def check(self) -> list[str]:
-        """Validate channel configuration; returns log lines for disabled channels.
+    @property
+    def link_secrets(self) -> tuple[str, ...]:
+        """Keys a signed link may carry: the current one, then the one it replaced."""
+        previous = self.secret_key_previous
+        return (self.secret_key, previous) if previous else (self.secret_key,)
 
-        In production a half-configured channel refuses to start, naming the missing variable.
+    def check(self) -> list[str]:
+        """Validate the configuration; returns log lines for disabled channels.
+
+        In production a half-configured channel, or a missing, short or development
+        ``KYODO_SECRET_KEY``, refuses to start, naming the variable.
         """
         notes: list[str] = []
         pairs = {
@@ -90,4 +102,19 @@ class Settings(BaseSettings):
                 notes.append(f"{channel} channel disabled: {missing} is not set")
             else:
                 notes.append(f"{channel} channel disabled: no credentials configured")
+        if self.is_production:
+            _check_secret("KYODO_SECRET_KEY", self.secret_key)
+            if self.secret_key_previous is not None:
+                _check_secret("KYODO_SECRET_KEY_PREVIOUS", self.secret_key_previous)
         return notes
+
+
+def _check_secret(name: str, value: str) -> None:
+    """Anyone who reads the source knows the development key: it would let them forge links."""
+    hint = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+    if value == DEV_SECRET_KEY:
+        raise ConfigurationError(f"{name} is the development value; {hint}")
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigurationError(
+            f"{name} is shorter than {MIN_SECRET_BYTES} bytes (or not set); {hint}"
+        )

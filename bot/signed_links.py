@@ -2,6 +2,11 @@
 
 A link carries ``exp`` (unix seconds) and ``sig`` = HMAC-SHA256(secret, f"{path}|{exp}"); it is
 valid until ``exp``. Pure functions: handlers build links, web routes verify them.
+
+Rotation: links are always signed with the current key. ``verify`` also accepts a link signed
+with the previous key (``KYODO_SECRET_KEY_PREVIOUS``) while it has at most ``ROTATION_GRACE``
+left to live — links issued in the last 15 minutes keep working; longer-lived ones signed with
+the old key stop, which is what rotating a leaked key is for.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
+
+ROTATION_GRACE = timedelta(minutes=15)
 
 
 def _sig(secret: str, path: str, exp: int) -> str:
@@ -24,7 +31,13 @@ def sign(
 
 
 def verify(
-    path: str, exp: str | int | None, sig: str | None, *, secret: str, now: datetime
+    path: str,
+    exp: str | int | None,
+    sig: str | None,
+    *,
+    secret: str,
+    now: datetime,
+    previous: str | None = None,
 ) -> bool:
     try:
         expires = int(exp)  # type: ignore[arg-type]
@@ -32,4 +45,8 @@ def verify(
         return False
     if not sig or expires < now.timestamp():
         return False
-    return hmac.compare_digest(_sig(secret, path, expires), sig)
+    if hmac.compare_digest(_sig(secret, path, expires), sig):
+        return True
+    if not previous or expires > (now + ROTATION_GRACE).timestamp():
+        return False
+    return hmac.compare_digest(_sig(previous, path, expires), sig)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.core import wizard, wizard_routes
 from bot.core.actions import action, pack
 from bot.core.events import Followed, Unfollowed, Unsupported
 from bot.core.replies import Button, Choices
@@ -13,6 +14,7 @@ from handlers import privacy
 from storage.models import ChannelAccount
 
 router = Router()
+router.include(wizard_routes.router)  # the buttons and forms every declared dialog shares
 
 # (command, catalog label). The menu shows only commands some module has registered.
 MENU = (
@@ -86,6 +88,8 @@ def cancel(turn: Turn, _args: str) -> None:
 @router.command("resume", keywords="keywords.resume")
 def resume(turn: Turn, _args: str) -> None:
     """Re-ask the current dialog step after an interruption (handlers register re-asks)."""
+    if wizard.resume(turn):
+        return
     step = turn.dialog.step
     reask = REASK.get(step or "")
     if reask is None:
@@ -99,9 +103,53 @@ def resume(turn: Turn, _args: str) -> None:
 REASK: dict[str, object] = {}
 
 
-@router.command("language", keywords="keywords.language")
-def switch_language(turn: Turn, _args: str) -> None:
-    turn.person.language = "en" if turn.person.language == "ja" else "ja"
+LANGUAGES = ("ja", "en")
+
+
+@action("cl")
+class SetLanguage:
+    """A button of the language choice (``language`` is "ja" or "en")."""
+
+    language: str
+
+
+@router.command("language")
+def choose_language(turn: Turn, args: str) -> None:
+    """``/kyodo language en`` sets; with no argument (マイページ's button) offer the choices."""
+    code = args.strip().lower()
+    if code in LANGUAGES:
+        return set_language(turn, code)
+    turn.say(
+        Choices(
+            text=turn.t("common.language_choose"),
+            buttons=tuple(
+                Button(label=turn.t(f"common.language_{c}"), data=pack(SetLanguage(c)))
+                for c in LANGUAGES
+            ),
+        )
+    )
+
+
+@router.command("japanese", keywords="keywords.japanese")
+def to_japanese(turn: Turn, _args: str) -> None:
+    set_language(turn, "ja")
+
+
+@router.command("english", keywords="keywords.english")
+def to_english(turn: Turn, _args: str) -> None:
+    set_language(turn, "en")
+
+
+@router.action(SetLanguage)
+def set_language_button(turn: Turn, act: SetLanguage) -> None:
+    if act.language not in LANGUAGES:  # a forged or stale button
+        return choose_language(turn, "")
+    set_language(turn, act.language)
+
+
+def set_language(turn: Turn, code: str) -> None:
+    """Set (never toggle): typing 「日本語」 twice stays Japanese. Confirms in the new language."""
+    turn.person.language = code
     turn.db.add(turn.person)
     turn.say_text("common.language_set")
     turn.say(menu_choices(turn))

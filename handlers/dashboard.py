@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core.replies import Card
 from bot.core.router import Router
@@ -61,13 +61,13 @@ def _section(turn: Turn, title_key: str, lines: list[str], total: int) -> Card:
 
 def initiatives_waiting(turn: Turn) -> Card:
     where = (
-        Initiative.status == InitiativeStatus.RECRUITING,
-        Initiative.facilitator_id.is_(None),
-        Initiative.hidden == False,  # noqa: E712
+        col(Initiative.status) == InitiativeStatus.RECRUITING,
+        col(Initiative.facilitator_id).is_(None),
+        col(Initiative.hidden) == False,  # noqa: E712
     )
     total = turn.db.exec(select(func.count()).select_from(Initiative).where(*where)).one()
     rows = turn.db.exec(
-        select(Initiative).where(*where).order_by(Initiative.created_at).limit(LIST_LIMIT)
+        select(Initiative).where(*where).order_by(col(Initiative.created_at)).limit(LIST_LIMIT)
     ).all()
     lines = [
         turn.t("dashboard.initiative_line", title=_short(i.title), posted=_day(turn, i.created_at))
@@ -77,13 +77,13 @@ def initiatives_waiting(turn: Turn) -> Card:
 
 
 def ideas_waiting(turn: Turn) -> Card:
-    where = (Idea.status.in_(WAITING_IDEAS), Idea.hidden == False)  # noqa: E712
+    where = (col(Idea.status).in_(WAITING_IDEAS), col(Idea.hidden) == False)  # noqa: E712
     total = turn.db.exec(select(func.count()).select_from(Idea).where(*where)).one()
     rows = turn.db.exec(
-        select(Idea, IdeaCall.title)
-        .join(IdeaCall, IdeaCall.id == Idea.call_id)
+        select(Idea, col(IdeaCall.title))
+        .join(IdeaCall, col(IdeaCall.id) == col(Idea.call_id))
         .where(*where)
-        .order_by(Idea.created_at)
+        .order_by(col(Idea.created_at))
         .limit(LIST_LIMIT)
     ).all()
     lines = [
@@ -101,13 +101,13 @@ def ideas_waiting(turn: Turn) -> Card:
 def meetings_this_week(turn: Turn) -> Card:
     start, end = week_bounds(turn)
     where = (
-        Meeting.starts_at >= start,
-        Meeting.starts_at < end,
-        Meeting.status != "cancelled",
+        col(Meeting.starts_at) >= start,
+        col(Meeting.starts_at) < end,
+        col(Meeting.status) != "cancelled",
     )
     total = turn.db.exec(select(func.count()).select_from(Meeting).where(*where)).one()
     rows = turn.db.exec(
-        select(Meeting).where(*where).order_by(Meeting.starts_at).limit(LIST_LIMIT)
+        select(Meeting).where(*where).order_by(col(Meeting.starts_at)).limit(LIST_LIMIT)
     ).all()
     lines = [
         turn.t(
@@ -121,19 +121,19 @@ def meetings_this_week(turn: Turn) -> Card:
 
 
 def open_calls(turn: Turn) -> Card:
-    where = (IdeaCall.status == "open",)
+    where = (col(IdeaCall.status) == "open",)
     total = turn.db.exec(select(func.count()).select_from(IdeaCall).where(*where)).one()
     counts = (
-        select(Idea.call_id, func.count(Idea.id).label("n"))
-        .where(Idea.status != IdeaStatus.WITHDRAWN)
-        .group_by(Idea.call_id)
+        select(col(Idea.call_id), func.count(col(Idea.id)).label("n"))
+        .where(col(Idea.status) != IdeaStatus.WITHDRAWN)
+        .group_by(col(Idea.call_id))
         .subquery()
     )
     rows = turn.db.exec(
         select(IdeaCall, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.call_id == IdeaCall.id)
+        .outerjoin(counts, counts.c.call_id == col(IdeaCall.id))
         .where(*where)
-        .order_by(IdeaCall.deadline)
+        .order_by(col(IdeaCall.deadline))
         .limit(LIST_LIMIT)
     ).all()
     lines = [

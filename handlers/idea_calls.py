@@ -818,7 +818,7 @@ def export(turn: Turn, act: ExportCall) -> None:
     if call is None:
         return
     url = sign(
-        getattr(turn.config, "public_base_url", "http://127.0.0.1:8000"),
+        turn.config.public_base_url,
         export_path(call.id),
         secret=turn.config.secret_key,
         now=turn.now,

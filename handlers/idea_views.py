@@ -12,19 +12,18 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.core.actions import action, pack
 from bot.core.replies import Button, Card
-from bot.i18n import Translator
+from bot.i18n import Catalog, Translator
+from bot.settings import Settings
 from bot.ward import Ward
 from storage.models import (
     Idea,
     IdeaCall,
     IdeaStatus,
     IdeaSupport,
-    OutboxMessage,
     Person,
     Subscription,
 )
@@ -248,22 +247,6 @@ def followers(db: Session, call: IdeaCall, *, exclude: set[int] = frozenset()) -
     )
 
 
-def queue(db: Session, row: OutboxMessage) -> OutboxMessage | None:
-    """Write an outbox row outside a turn (jobs); a row with a known dedupe_key is a no-op."""
-    if row.dedupe_key is not None:
-        known = db.exec(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == row.dedupe_key)
-        ).first()
-        if known is not None:
-            return None
-    try:
-        with db.begin_nested():
-            db.add(row)
-    except IntegrityError:
-        return None
-    return row
-
-
 # ---------------------------------------------------------------- formatting
 
 
@@ -449,9 +432,13 @@ def resident_idea_card(
             )
         )
     if not own:
-        from handlers.moderation import ReportItem
+        from handlers.moderation import AskReport
 
-        buttons.append(Button(label=t("moderation.report"), data=pack(ReportItem("idea", idea.id))))
+        buttons.append(
+            Button(
+                label=t("moderation.report"), data=pack(AskReport("idea", idea.id)), style="subtle"
+            )
+        )
     return Card(
         title=short(idea.body, 40),
         body=idea.body,
@@ -515,6 +502,6 @@ def summary_dedupe(call_id: int) -> str:
     return f"idea_call:{call_id}:summary"
 
 
-def staff_translator(catalog, config) -> Translator:
+def staff_translator(catalog: Catalog, config: Settings) -> Translator:
     """The staff channel is shared: it speaks the deployment's default language."""
-    return catalog.translator(getattr(config, "default_language", None) or "ja")
+    return catalog.translator(config.default_language)

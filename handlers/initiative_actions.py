@@ -94,6 +94,9 @@ class OpinionAsk:
 
 @action("ioc")
 class OpinionAudience:
+    """The audience buttons before the wizard: still decoded (old chat history) and refused
+    as an unknown button, since no route takes them any more."""
+
     initiative_id: int
     audience: str  # participants | everyone
     token: str
@@ -218,3 +221,28 @@ class CreateOrganisation:
 class OrganisationKind:
     kind: str
     token: str
+
+
+# ---------------------------------------------------------------- confirm and undo (withdrawal)
+
+
+@action("iwa")
+class WithdrawAsk:
+    """The card's 「参加をやめる」: asks once before ``Withdraw`` (the はい) takes effect."""
+
+    initiative_id: int
+
+
+@action("iwk")
+class WithdrawKeep:
+    """いいえ: nothing changes."""
+
+    initiative_id: int
+
+
+@action("iwu")
+class UndoWithdraw:
+    """「取り消す」 after a withdrawal (within UNDO_WINDOW, if the place is still free)."""
+
+    initiative_id: int
+    was: str  # joined | waitlisted

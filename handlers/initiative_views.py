@@ -138,13 +138,19 @@ def initiative_card(
     buttons: list[Button] = []
     mine = q.participation(turn.db, ini.id, viewer.id) if viewer.id else None
     open_for_joining = ini.status in (InitiativeStatus.RECRUITING, InitiativeStatus.PREPARING)
-    done = ini.status == InitiativeStatus.DONE
-    if mine is not None and mine.status in q.ACTIVE and not done:
-        buttons.append(Button(label=t("initiatives.b_withdraw"), data=pack(a.Withdraw(ini.id))))
+    final = ini.status in (InitiativeStatus.DONE, InitiativeStatus.CANCELLED)
+    own = viewer.id is not None and viewer.id == ini.poster_id
+    if own:
+        fields = (*fields, (t("initiatives.f_yours"), t("initiatives.yours")))
+    elif mine is not None and mine.status in q.ACTIVE:
+        if not final:
+            buttons.append(
+                Button(label=t("initiatives.b_withdraw"), data=pack(a.WithdrawAsk(ini.id)))
+            )
     elif open_for_joining:
-        buttons.append(
-            Button(label=t("initiatives.b_join"), data=pack(a.Join(ini.id)), style="primary")
-        )
+        full = ini.capacity is not None and joined >= ini.capacity
+        label = t("initiatives.b_join_waitlist") if full else t("initiatives.b_join")
+        buttons.append(Button(label=label, data=pack(a.Join(ini.id)), style="primary"))
     buttons.append(Button(label=t("initiatives.b_profile"), data=pack(a.Profile(ini.actor_id))))
     request = q.open_request(turn.db, ini.id)
     if request is not None and (
@@ -188,9 +194,11 @@ def schedule_button(t: Translator, ini: Initiative) -> Button:
 
 
 def report_button_for(t: Translator, entity: str, entity_id: int) -> Button:
-    from handlers.moderation import ReportItem
+    from handlers.moderation import AskReport
 
-    return Button(label=t("moderation.report"), data=pack(ReportItem(entity, entity_id)))
+    return Button(
+        label=t("moderation.report"), data=pack(AskReport(entity, entity_id)), style="subtle"
+    )
 
 
 def staff_card(turn: Turn, ini: Initiative) -> Card:

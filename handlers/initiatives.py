@@ -7,9 +7,7 @@ existence, state and permission are checked again here, on the server.
 
 from __future__ import annotations
 
-import re
 import secrets
-import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,19 +21,17 @@ from bot.core.replies import (
     Carousel,
     Choices,
     DatetimeRequest,
-    Form,
-    FormErrors,
-    FormField,
+    Reply,
     Text,
 )
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import Wizard
 from handlers import initiative_actions as a
 from handlers.common import REASK, menu_choices
 from handlers.initiative_views import (
     clean,
     dialog_step,
-    has_words,
     initiative_card,
     labels,
     sanitize,
@@ -44,6 +40,22 @@ from handlers.initiative_views import (
     thread_key,
 )
 from handlers.meetings import RECORD_FOLLOWUPS
+from handlers.opinion_form import (
+    OPINION_FIELDS,
+    OPINION_REQUEST_FIELDS,
+    OpinionDraft,
+    OpinionRequestDraft,
+)
+from handlers.result_form import RESULT_FIELDS, ResultDraft
+from handlers.staff_post_form import (
+    CAPACITY_MAX,
+    DESCRIPTION_MAX,
+    STAFF_POST_FIELDS,
+    TITLE_MAX,
+    WARD,
+    StaffPostDraft,
+)
+from handlers.text_fields import parse_number
 from storage import ledger
 from storage.db import is_postgres
 from storage.models import (
@@ -61,14 +73,8 @@ from storage.queries import initiatives as q
 
 router = Router()
 
-TITLE_MAX = 60
-DESCRIPTION_MAX = 1000
 MESSAGE_MAX = 500
-QUESTION_MAX = 500
-OPINION_MAX = 1000
-RESULT_MAX = 1000
 KEYWORD_MAX = 20
-CAPACITY_MAX = 10000
 DIALOG_TTL = timedelta(days=1)
 DONE = "__done"
 SKIP = "__skip"
@@ -82,6 +88,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.CANCELLED: (),
 }
 JOINABLE = (S.RECRUITING, S.PREPARING)
+FINAL = (S.DONE, S.CANCELLED)  # no participation change after these (join, withdraw, undo)
 
 # ================================================================ helpers
 
@@ -222,13 +229,6 @@ def _notify_immediate_followers(turn: Turn, ini: Initiative) -> None:
         )
 
 
-def parse_number(text: str) -> int | None:
-    """「１２人」「12 people」「1,000」 -> int; anything else (or no digits) -> None."""
-    value = unicodedata.normalize("NFKC", sanitize(text)).replace(",", "")
-    match = re.fullmatch(r"(\d{1,7})\s*[^\d\s]{0,8}", value)
-    return int(match.group(1)) if match else None
-
-
 def _parse_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -245,8 +245,8 @@ def _pick(op: str, value: str, token: str) -> str:
 
 @router.command("post", keywords="initiatives.kw_post")
 def start_post(turn: Turn, _args: str) -> None:
-    if turn.person.is_staff and turn.event.address.channel != "line":
-        return _staff_form(turn)
+    if turn.person.is_staff and STAFF_POST.uses_form(turn):  # a form channel, by capability
+        return STAFF_POST.start(turn)
     turn.dialog.enter(FLOW, "ipost.title", ttl=DIALOG_TTL)
     turn.dialog.data = {"token": _token(), "help": []}
     turn.say_text("initiatives.post_intro")
@@ -590,138 +590,39 @@ _PICKS = {
 # ================================================================ posting: staff form
 
 
-def _staff_form(turn: Turn) -> None:
-    t = turn.t
-    lang = t.language
-    orgs = turn.db.exec(
-        select(Actor).where(Actor.kind != ActorKind.INDIVIDUAL).order_by(col(Actor.id))
-    ).all()
-    actor_options = (
-        ("ward", turn.ward.display_name(lang)),
-        *tuple((str(o.id), o.name) for o in orgs if o.kind != ActorKind.WARD),
-    )
-    turn.say(
-        Form(
-            title=t("initiatives.form_title"),
-            fields=(
-                FormField(
-                    name="actor",
-                    label=t("initiatives.f_actor"),
-                    input="select",
-                    options=actor_options,
-                    initial="ward",
-                ),
-                FormField(name="title", label=t("initiatives.f_title"), max_length=TITLE_MAX),
-                FormField(
-                    name="description",
-                    label=t("initiatives.f_description"),
-                    input="textarea",
-                    max_length=DESCRIPTION_MAX,
-                ),
-                FormField(
-                    name="category",
-                    label=t("initiatives.f_category"),
-                    input="select",
-                    options=tuple(turn.ward.categories.options(lang)),
-                ),
-                FormField(
-                    name="area",
-                    label=t("initiatives.f_area"),
-                    input="select",
-                    options=tuple(turn.ward.areas.options(lang)),
-                    required=False,
-                ),
-                FormField(
-                    name="help",
-                    label=t("initiatives.f_help"),
-                    input="multiselect",
-                    options=tuple(turn.ward.strengths.options(lang)),
-                    required=False,
-                ),
-                FormField(
-                    name="starts", label=t("initiatives.f_date"), input="datetime", required=False
-                ),
-                FormField(
-                    name="capacity",
-                    label=t("initiatives.f_capacity"),
-                    input="number",
-                    required=False,
-                ),
-            ),
-            submit_label=t("initiatives.submit"),
-            data=pack(a.StaffPost(_token())),
-        )
-    )
+def posted_by_staff(turn: Turn, draft: StaffPostDraft, _context: str) -> None:
+    actor_id = ward_actor(turn).id if draft.actor in (None, WARD) else int(draft.actor)
+    fields: dict[str, Any] = {
+        "actor_id": actor_id,
+        "title": draft.title,
+        "description": draft.description,
+        "category": draft.category,
+        "area": draft.area,
+        "help": draft.help or [],
+        "starts": draft.starts.isoformat() if draft.starts else None,
+        "capacity": draft.capacity,
+    }
+    ini = create_initiative(turn, fields)
+    turn.audit("initiative.post_by_staff", "initiative", ini.id)
+    turn.say_text("initiatives.posted", title=ini.title)
 
 
-def _form_text(
-    turn: Turn, values: dict, name: str, limit: int, errors: list, *, multiline=False
-) -> str:
-    raw = values.get(name)
-    value = sanitize(str(raw or ""), multiline=multiline)
-    if not value:
-        errors.append((name, turn.t("common.empty")))
-    elif not has_words(value):
-        errors.append((name, turn.t("initiatives.emoji_only")))
-    elif len(value) > limit:
-        errors.append((name, turn.t("common.too_long", limit=limit, length=len(value))))
-    return value
+STAFF_POST = Wizard(
+    flow="ipost_staff",
+    title="initiatives.form_title",
+    fields=STAFF_POST_FIELDS,
+    draft=StaffPostDraft,
+    submit=posted_by_staff,
+    allowed=lambda turn, _context: turn.person.is_staff,
+    refused="common.staff_only",
+    submit_label="initiatives.submit",
+    form_action=lambda _context: a.StaffPost(_token()),
+)
 
 
 @router.form(a.StaffPost)
 def staff_post(turn: Turn, _act: a.StaffPost, values: dict[str, Any]) -> None:
-    if not turn.require_staff():
-        return
-    errors: list[tuple[str, str]] = []
-    fields: dict[str, Any] = {
-        "title": _form_text(turn, values, "title", TITLE_MAX, errors),
-        "description": _form_text(
-            turn, values, "description", DESCRIPTION_MAX, errors, multiline=True
-        ),
-    }
-    category = values.get("category")
-    if category not in turn.ward.categories:
-        errors.append(("category", turn.t("initiatives.choose_one")))
-    fields["category"] = category
-    area = values.get("area") or None
-    if area is not None and area not in turn.ward.areas:
-        errors.append(("area", turn.t("initiatives.choose_one")))
-    fields["area"] = area
-    chosen = values.get("help") or []
-    chosen = [chosen] if isinstance(chosen, str) else list(chosen)
-    if any(c not in turn.ward.strengths for c in chosen):
-        errors.append(("help", turn.t("initiatives.choose_one")))
-    fields["help"] = chosen
-    starts = values.get("starts")
-    if starts:
-        try:
-            when = datetime.fromisoformat(str(starts))
-            when = when if when.tzinfo else when.replace(tzinfo=turn.tz)
-            fields["starts"] = when.isoformat()
-        except ValueError:
-            errors.append(("starts", turn.t("initiatives.bad_date")))
-    capacity = values.get("capacity")
-    if capacity not in (None, ""):
-        text = unicodedata.normalize("NFKC", str(capacity)).strip()
-        if not text.isdigit() or not 1 <= int(text) <= CAPACITY_MAX:
-            errors.append(("capacity", turn.t("initiatives.bad_capacity", limit=CAPACITY_MAX)))
-        else:
-            fields["capacity"] = int(text)
-    actor_value = str(values.get("actor") or "ward")
-    if actor_value == "ward":
-        fields["actor_id"] = ward_actor(turn).id
-    else:
-        actor = turn.db.get(Actor, int(actor_value)) if actor_value.isdigit() else None
-        if actor is None or actor.kind == ActorKind.INDIVIDUAL:
-            errors.append(("actor", turn.t("initiatives.choose_one")))
-        else:
-            fields["actor_id"] = actor.id
-    if errors:
-        turn.say(FormErrors(errors=tuple(errors)))
-        return
-    ini = create_initiative(turn, fields)
-    turn.audit("initiative.post_by_staff", "initiative", ini.id)
-    turn.say_text("initiatives.posted", title=ini.title)
+    STAFF_POST.submitted(turn, "", values)
 
 
 # ================================================================ browse and search
@@ -860,6 +761,9 @@ def join(turn: Turn, act: a.Join) -> None:
     if ini.status not in JOINABLE:
         turn.say_text("initiatives.closed", status=status_label(turn.t, ini.status))
         return
+    if ini.poster_id == turn.person.id:
+        turn.say_text("initiatives.own_initiative", title=ini.title)
+        return
     mine = q.participation(turn.db, ini.id, turn.person.id)
     if mine is not None and mine.status in q.ACTIVE:
         turn.say_text(
@@ -990,15 +894,21 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
         return
-    if ini.status == InitiativeStatus.DONE:  # participants are frozen at 完了
-        turn.say_text("initiatives.withdraw_after_done", title=ini.title)
+    if closed_for_withdrawal(turn, ini):
         return
     was = mine.status
     mine.status, mine.updated_at = "withdrawn", turn.now
     turn.db.add(mine)
     turn.db.flush()
     turn.audit("participation.withdrawn", "initiative", ini.id)
-    turn.say_text("initiatives.withdrawn", title=ini.title)
+    turn.say(
+        Choices(
+            text=turn.t("initiatives.withdrawn_undo", title=ini.title, minutes=10),
+            buttons=(
+                Button(label=turn.t("initiatives.b_undo"), data=pack(a.UndoWithdraw(ini.id, was))),
+            ),
+        )
+    )  # handlers/withdrawal.py takes the 取り消す (ten minutes, if the place is still free)
     promoted = _promote(turn, ini) if was == "joined" else None
     tell_poster(
         turn,
@@ -1015,6 +925,17 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
             name=_name(turn, turn.db.get(Person, promoted.person_id)),
         )
     turn.notify_staff(Text(text=note), thread_key=thread_key(ini))
+
+
+def closed_for_withdrawal(turn: Turn, ini: Initiative) -> bool:
+    """After 完了 or 中止 nobody withdraws (forged and stale buttons included); says why."""
+    if ini.status == InitiativeStatus.DONE:  # participants are frozen at 完了
+        turn.say_text("initiatives.withdraw_after_done", title=ini.title)
+        return True
+    if ini.status in FINAL:
+        turn.say_text("initiatives.closed_for_changes", status=status_label(turn.t, ini.status))
+        return True
+    return False
 
 
 def _promote(turn: Turn, ini: Initiative) -> Participation | None:
@@ -1072,67 +993,13 @@ def opinion_ask(turn: Turn, act: a.OpinionAsk) -> None:
     if ini.status == S.CANCELLED:
         turn.say_text("initiatives.closed", status=status_label(turn.t, ini.status))
         return
-    turn.dialog.enter("iopinion", "iopinion.question", ttl=DIALOG_TTL)
-    turn.dialog.data = {"initiative_id": ini.id, "token": _token()}
-    ask_question(turn)
+    OPINION_REQUEST.start(turn, f"initiative:{ini.id}")
 
 
-def ask_question(turn: Turn) -> None:
-    turn.dialog.goto("iopinion.question")
-    turn.say_text("initiatives.ask_question", limit=QUESTION_MAX)
-
-
-def ask_audience(turn: Turn) -> None:
-    d = turn.dialog.data
-    turn.dialog.goto("iopinion.audience")
-    turn.say(
-        Choices(
-            text=turn.t("initiatives.ask_audience", question=d.get("question", "")),
-            buttons=tuple(
-                Button(
-                    label=turn.t(f"initiatives.audience_{aud}"),
-                    data=pack(a.OpinionAudience(int(d["initiative_id"]), aud, d["token"])),
-                )
-                for aud in ("participants", "everyone")
-            ),
-        )
-    )
-
-
-REASK["iopinion.question"] = ask_question
-REASK["iopinion.audience"] = ask_audience
-
-
-@dialog_step(router, "iopinion.question")
-def answer_question(turn: Turn, text: str) -> None:
-    value = clean(turn, text, QUESTION_MAX, multiline=True)
-    if value is None:
-        return
-    turn.dialog.data["question"] = value
-    ask_audience(turn)
-
-
-@dialog_step(router, "iopinion.audience")
-def audience_typed(turn: Turn, text: str) -> None:
-    _buttons_please(turn, text)
-
-
-@router.action(a.OpinionAudience)
-def opinion_audience(turn: Turn, act: a.OpinionAudience) -> None:
-    d = turn.dialog.data
-    if (
-        turn.dialog.step != "iopinion.audience"
-        or d.get("token") != act.token
-        or d.get("initiative_id") != act.initiative_id
-        or act.audience not in ("participants", "everyone")
-    ):
-        if turn.dialog.active:
-            return _stale(turn)
-        turn.say_text("initiatives.stale_dialog")
-        return
-    ini = _managed(turn, act.initiative_id)
+def send_opinion_request(turn: Turn, draft: OpinionRequestDraft, target: str) -> None:
+    """Open the request (closing any earlier one) and ask the chosen audience."""
+    ini = _managed(turn, int(target.partition(":")[2] or 0))
     if ini is None:
-        turn.dialog.clear()
         return
     for old in turn.db.exec(
         select(OpinionRequest).where(
@@ -1142,13 +1009,13 @@ def opinion_audience(turn: Turn, act: a.OpinionAudience) -> None:
         old.open = False
         turn.db.add(old)
     req = OpinionRequest(
-        initiative_id=ini.id, question=d["question"], audience=act.audience, created_at=turn.now
+        initiative_id=ini.id, question=draft.question, audience=draft.audience, created_at=turn.now
     )
     turn.db.add(req)
     turn.db.flush()
-    turn.audit("opinion.ask", "initiative", ini.id, request_id=req.id, audience=act.audience)
+    turn.audit("opinion.ask", "initiative", ini.id, request_id=req.id, audience=draft.audience)
     people = {p.id: p for p in _active_people(turn, ini)}
-    if act.audience == "everyone":
+    if draft.audience == "everyone":
         for sub in turn.db.exec(
             select(Subscription).where(
                 Subscription.mode == "immediate",
@@ -1182,11 +1049,23 @@ def opinion_audience(turn: Turn, act: a.OpinionAudience) -> None:
         Text(text=turn.catalog.text("initiatives.staff_question", "ja", question=req.question)),
         thread_key=thread_key(ini),
     )
-    turn.dialog.clear()
     turn.say_text(
         "initiatives.question_sent",
         count=max(0, len(people) - (1 if turn.person.id in people else 0)),
     )
+
+
+OPINION_REQUEST = Wizard(
+    flow="iopinion",
+    title="initiatives.b_ask",
+    fields=OPINION_REQUEST_FIELDS,
+    draft=OpinionRequestDraft,
+    submit=send_opinion_request,
+    confirm=False,
+    forms=False,  # asked one at a time on every channel, as before
+    ttl=DIALOG_TTL,
+)
+OPINION_REQUEST.register(router)
 
 
 @router.action(a.OpinionAnswer)
@@ -1205,33 +1084,32 @@ def opinion_answer(turn: Turn, act: a.OpinionAnswer) -> None:
         if mine is None or mine.status not in q.ACTIVE:
             turn.say_text("initiatives.opinion_participants_only")
             return
-    turn.dialog.enter("iopinion", "iopinion.answer", ttl=DIALOG_TTL)
-    turn.dialog.data = {"request_id": req.id}
-    ask_opinion(turn)
+    OPINION.start(turn, f"request:{req.id}")
 
 
-def ask_opinion(turn: Turn) -> None:
-    req = turn.db.get(OpinionRequest, int(turn.dialog.data.get("request_id", 0)))
-    turn.say_text(
-        "initiatives.ask_opinion", question=req.question if req else "", limit=OPINION_MAX
-    )
-
-
-REASK["iopinion.answer"] = ask_opinion
-
-
-@dialog_step(router, "iopinion.answer")
-def answer_opinion(turn: Turn, text: str) -> None:
-    req = turn.db.get(OpinionRequest, int(turn.dialog.data.get("request_id", 0)))
+def _open_request(turn: Turn, context: str) -> tuple[OpinionRequest, Initiative] | None:
+    req = turn.db.get(OpinionRequest, int(context.partition(":")[2] or 0))
     ini = turn.db.get(Initiative, req.initiative_id) if req else None
     if req is None or ini is None or not req.open or ini.hidden or ini.status == S.CANCELLED:
-        turn.dialog.clear()
+        return None
+    return req, ini
+
+
+def _asked_question(turn: Turn, context: str) -> dict[str, Any]:
+    found = _open_request(turn, context)
+    return {"question": found[0].question if found else ""}
+
+
+def send_opinion(turn: Turn, draft: OpinionDraft, context: str) -> None:
+    """An answer to an open request: to the poster and the staff thread."""
+    found = _open_request(turn, context)
+    if found is None:
         turn.say_text("initiatives.opinion_closed")
         return
-    value = clean(turn, text, OPINION_MAX, multiline=True)
-    if value is None:
-        return
-    op = Opinion(request_id=req.id, person_id=turn.person.id, body=value, created_at=turn.now)
+    req, ini = found
+    op = Opinion(
+        request_id=req.id, person_id=turn.person.id, body=draft.opinion, created_at=turn.now
+    )
     turn.db.add(op)
     turn.db.flush()
     tell_poster(
@@ -1240,18 +1118,31 @@ def answer_opinion(turn: Turn, text: str) -> None:
         "initiatives.poster_opinion",
         kind="opinion",
         dedupe_key=f"opinion:{op.id}:poster",
-        body=value,
+        body=draft.opinion,
     )
     turn.notify_staff(
         Text(
             text=turn.catalog.text(
-                "initiatives.staff_opinion", "ja", name=turn.person.display_name, body=value
+                "initiatives.staff_opinion", "ja", name=turn.person.display_name, body=draft.opinion
             )
         ),
         thread_key=thread_key(ini),
     )
-    turn.dialog.clear()
     turn.say_text("initiatives.opinion_thanks")
+
+
+OPINION = Wizard(
+    flow="iopinion_answer",
+    title="initiatives.b_opinion",
+    fields=OPINION_FIELDS,
+    draft=OpinionDraft,
+    submit=send_opinion,
+    shows=_asked_question,
+    confirm=False,
+    forms=False,  # a chat answer on every channel, as before
+    ttl=DIALOG_TTL,
+)
+OPINION.register(router)
 
 
 @router.action(a.OpinionList)
@@ -1352,9 +1243,7 @@ def set_status(turn: Turn, act: a.SetStatus) -> None:
         turn.say_text("common.not_allowed")
         return
     if act.status == S.DONE:
-        turn.dialog.enter("iresult", "iresult.summary", ttl=DIALOG_TTL)
-        turn.dialog.data = {"initiative_id": ini.id}
-        return ask_result(turn, "summary")
+        return RESULTS.start(turn, f"initiative:{ini.id}")
     apply_status(turn, ini, S(act.status))
 
 
@@ -1369,9 +1258,14 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
         if person.id == turn.person.id or person.deleted:
             continue
         t = turn.tr_for(person)
+        notice: list[Reply] = [
+            Text(text=t("initiatives.status_notice", title=ini.title, status=status_label(t, new)))
+        ]
+        if new == S.DONE:  # the results report, and a button to open the initiative
+            notice.append(initiative_card(turn, ini, viewer=person, t=t))
         turn.notify(
             person,
-            Text(text=t("initiatives.status_notice", title=ini.title, status=status_label(t, new))),
+            *notice,
             kind="status",
             dedupe_key=f"initiative:{ini.id}:status:{new}:{person.id}",
         )
@@ -1379,60 +1273,19 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
     turn.say_text("initiatives.status_set", title=ini.title, status=status_label(turn.t, new))
 
 
-RESULT_STEPS = ("summary", "count", "reflection")
-
-
-def ask_result(turn: Turn, step: str) -> None:
-    turn.dialog.goto(f"iresult.{step}")
-    if step == "count":
-        turn.say_text("initiatives.ask_result_count")
-    else:
-        turn.say_text(f"initiatives.ask_result_{step}", limit=RESULT_MAX)
-
-
-for _step in RESULT_STEPS:
-    REASK[f"iresult.{_step}"] = lambda turn, _s=_step: ask_result(turn, _s)
-
-
-@dialog_step(router, "iresult.summary")
-def answer_result_summary(turn: Turn, text: str) -> None:
-    value = clean(turn, text, RESULT_MAX, multiline=True)
-    if value is None:
-        return
-    turn.dialog.data["summary"] = value
-    ask_result(turn, "count")
-
-
-@dialog_step(router, "iresult.count")
-def answer_result_count(turn: Turn, text: str) -> None:
-    value = parse_number(text)
-    if value is None or value > 1_000_000:
-        turn.say_text("initiatives.bad_count")
-        return ask_result(turn, "count")
-    turn.dialog.data["count"] = value
-    ask_result(turn, "reflection")
-
-
-@dialog_step(router, "iresult.reflection")
-def answer_result_reflection(turn: Turn, text: str) -> None:
-    value = clean(turn, text, RESULT_MAX, multiline=True)
-    if value is None:
-        return
-    d = turn.dialog.data
-    ini = _managed(turn, int(d.get("initiative_id", 0)), for_update=True)
+def recorded_results(turn: Turn, draft: ResultDraft, target: str) -> None:
+    """The results report is complete: store it with the status change, tell the staff."""
+    ini = _managed(turn, int(target.partition(":")[2] or 0), for_update=True)
     if ini is None:
-        turn.dialog.clear()
         return
     if S.DONE not in TRANSITIONS[S(ini.status)]:
-        turn.dialog.clear()
         turn.say_text(
             "initiatives.status_changed_meanwhile", status=status_label(turn.t, ini.status)
         )
         return
-    ini.result_summary = d["summary"]
-    ini.result_participants = d["count"]
-    ini.result_reflection = value
-    turn.dialog.clear()
+    ini.result_summary = draft.summary
+    ini.result_participants = draft.count
+    ini.result_reflection = draft.reflection
     apply_status(turn, ini, S.DONE)
     turn.notify_staff(
         Text(
@@ -1441,11 +1294,24 @@ def answer_result_reflection(turn: Turn, text: str) -> None:
                 "ja",
                 summary=ini.result_summary,
                 count=ini.result_participants,
-                reflection=value,
+                reflection=draft.reflection,
             )
         ),
         thread_key=thread_key(ini),
     )
+
+
+RESULTS = Wizard(
+    flow="iresult",
+    title="initiatives.status_done",
+    fields=RESULT_FIELDS,
+    draft=ResultDraft,
+    submit=recorded_results,
+    confirm=False,
+    forms=False,  # asked one at a time on every channel, as before
+    ttl=DIALOG_TTL,
+)
+RESULTS.register(router)
 
 
 # ================================================================ staff facilitation

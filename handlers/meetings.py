@@ -1,9 +1,10 @@
 """Meetings (実行準備の集い / アイデアの会), invitations, RSVP with a waitlist, reminders.
 
 Who may schedule: for an initiative its poster, an admin of the posting organisation, or staff;
-for an idea call, staff. Residents answer a short dialog (LINE datetime picker); staff on Slack
-get one modal. Every reminder row is planned in the same transaction as the change that causes
-it (``schedules.reminders``), so a crash can neither lose nor double a reminder.
+for an idea call, staff. The dialogs are declared once in ``handlers.meeting_form`` and run by
+the wizard: step questions (LINE datetime picker) where the channel is a chat, one form for staff
+where it has forms. Every reminder row is planned in the same transaction as the change that causes
+it (``storage.reminders``), so a crash can neither lose nor double a reminder.
 
 Hooks for other modules: ``ScheduleMeeting(initiative_id)`` (a button for initiative cards),
 the ``new_meeting`` command (args ``initiative:<id>`` or ``idea_call:<id>``), and
@@ -13,7 +14,7 @@ records the results, e.g. initiative status buttons).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,23 +22,14 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.core.actions import action, pack
-from bot.core.replies import (
-    Button,
-    Card,
-    Carousel,
-    Choices,
-    DatetimeRequest,
-    Form,
-    FormErrors,
-    FormField,
-    Text,
-)
+from bot.core.replies import Button, Card, Carousel, Choices, Text, to_json
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import Wizard
 from bot.signed_links import sign
-from handlers.common import REASK, Menu
-from schedules import reminders
-from storage import ledger
+from handlers import meeting_form
+from handlers.meeting_form import MeetingDraft, MoveDraft, RecordDraft
+from storage import ledger, reminders
 from storage.db import is_postgres
 from storage.models import (
     IdeaCall,
@@ -55,16 +47,7 @@ router = Router()
 FLOW = "meeting"
 MOVE = "meeting_move"
 RECORD = "meeting_record"
-STAFF_FORM_CHANNELS = ("slack", "simulator")
 ANSWERS = ("yes", "no", "maybe")
-REMINDER_CHOICES: dict[str, list[dict[str, Any]]] = {
-    "both": reminders.DEFAULT_REMINDERS,
-    "day": [reminders.DEFAULT_REMINDERS[0]],
-    "hour": [reminders.DEFAULT_REMINDERS[1]],
-    "none": [],
-}
-CAPACITY_CHOICES = (0, 5, 10, 20, 30)
-ONE_HOUR = timedelta(hours=1)
 RECORD_FOLLOWUPS: list[Callable[[Turn, Meeting], list[Button]]] = []
 
 
@@ -79,36 +62,6 @@ class ScheduleMeeting:
 @action("msc")
 class ScheduleCallMeeting:
     call_id: int
-
-
-@action("mps")
-class PickStart:
-    pass
-
-
-@action("mpe")
-class PickEnd:
-    pass
-
-
-@action("mcap")
-class PickCapacity:
-    value: int
-
-
-@action("mrem")
-class PickReminders:
-    choice: str
-
-
-@action("mskip")
-class SkipNotes:
-    pass
-
-
-@action("mok")
-class ConfirmMeeting:
-    pass
 
 
 @action("mf")
@@ -177,7 +130,7 @@ def ics_path(meeting_id: int) -> str:
 def ics_url(turn: Turn, meeting: Meeting) -> str:
     """Public meetings: a plain link. Invitation-only: signed, valid until a day after it ends
     (the card is only shown to people who may see the meeting; the link must not be guessable)."""
-    base = getattr(turn.config, "public_base_url", "") or ""
+    base = turn.config.public_base_url
     assert meeting.id is not None
     if not meeting.invite_only:
         return f"{base.rstrip('/')}{ics_path(meeting.id)}"
@@ -185,7 +138,7 @@ def ics_url(turn: Turn, meeting: Meeting) -> str:
     return sign(
         base,
         ics_path(meeting.id),
-        secret=getattr(turn.config, "secret_key", ""),
+        secret=turn.config.secret_key,
         now=turn.now,
         ttl=max(until - turn.now, timedelta(days=1)),
     )
@@ -204,7 +157,7 @@ def may_see(turn: Turn, meeting: Meeting) -> bool:
 
 
 def feed_url(turn: Turn, person: Person) -> str:
-    base = getattr(turn.config, "public_base_url", "") or ""
+    base = turn.config.public_base_url
     return f"{base.rstrip('/')}/calendar/feed/{person.calendar_token}.ics"
 
 
@@ -339,7 +292,7 @@ def plan_reminders(turn: Turn, meeting: Meeting, person_id: int) -> None:
         person_id,
         turn.now,
         turn.tz,
-        lambda planned: reminder_replies(turn, t, meeting, planned),
+        lambda planned: [to_json(r) for r in reminder_replies(turn, t, meeting, planned)],
     )
 
 
@@ -351,15 +304,17 @@ def plan_record(turn: Turn, meeting: Meeting) -> None:
         meeting,
         turn.tz,
         [
-            Choices(
-                text=t("meetings.record_request", title=meeting.title),
-                buttons=(
-                    Button(
-                        label=t("meetings.button_record"),
-                        data=pack(RecordMeeting(meeting.id)),
-                        style="primary",
+            to_json(
+                Choices(
+                    text=t("meetings.record_request", title=meeting.title),
+                    buttons=(
+                        Button(
+                            label=t("meetings.button_record"),
+                            data=pack(RecordMeeting(meeting.id)),
+                            style="primary",
+                        ),
                     ),
-                ),
+                )
             )
         ],
     )
@@ -391,25 +346,32 @@ def invitees(turn: Turn, meeting: Meeting) -> list[int]:
     return sorted({i for i in ids if i != meeting.created_by})
 
 
-def create_meeting(turn: Turn, target: str, data: dict[str, Any]) -> Meeting:
+def reminder_specs(times: list[str]) -> list[dict[str, Any]]:
+    """The ticked reminder times as the reminder rows' specs (``storage.reminders``)."""
+    pairs = zip(meeting_form.REMINDER_TIMES, reminders.DEFAULT_REMINDERS, strict=True)
+    return [spec for name, spec in pairs if name in times]
+
+
+def create_meeting(turn: Turn, target: str, draft: MeetingDraft) -> Meeting:
     """Write the meeting, its invitations and the organiser's follow-up in this transaction."""
     kind, _, raw = target.partition(":")
+    place, url = draft.place_and_url
     meeting = Meeting(
         initiative_id=int(raw) if kind == "initiative" else None,
         idea_call_id=int(raw) if kind == "idea_call" else None,
-        title=data["title"][:80],
-        starts_at=datetime.fromisoformat(data["start"]),
-        ends_at=datetime.fromisoformat(data["end"]) if data.get("end") else None,
-        place=(data.get("place") or None),
-        online_url=(data.get("url") or None),
-        capacity=data.get("capacity") or None,
-        notes=(data.get("notes") or None),
-        reminders=data.get("reminders", reminders.DEFAULT_REMINDERS),
-        reminder_text=(data.get("reminder_text") or None),
+        title=draft.title,
+        starts_at=draft.starts_at,
+        ends_at=draft.ends_at,
+        place=place or None,
+        online_url=url or None,
+        capacity=draft.capacity or None,
+        notes=draft.notes or None,
+        reminders=reminder_specs(draft.reminder_times),
+        reminder_text=draft.reminder_text or None,
         created_by=turn.person.id,
         created_at=turn.now,
         updated_at=turn.now,
-        invite_only=bool(data.get("invite_only")),
+        invite_only=draft.visibility == "invite_only",
     )
     turn.db.add(meeting)
     turn.db.flush()
@@ -436,17 +398,70 @@ def create_meeting(turn: Turn, target: str, data: dict[str, Any]) -> Meeting:
     return meeting
 
 
+def created(turn: Turn, draft: MeetingDraft, target: str) -> None:
+    meeting = create_meeting(turn, target, draft)
+    turn.say_text("meetings.created", title=meeting.title)
+    turn.say(manage_card(turn, meeting))
+
+
+def confirm_summary(
+    turn: Turn, answers: Mapping[str, Any]
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The resident's confirmation card: one 日時 row, the place or URL, capacity, reminders."""
+    t = turn.t
+    where = str(answers.get("where") or "")
+    url = where if where.startswith(("http://", "https://")) else None
+    preview = Meeting(
+        title=str(answers.get("title") or ""),
+        starts_at=answers["starts_at"],
+        ends_at=answers["ends_at"],
+        place=None if url else where,
+        online_url=url,
+        notes=answers.get("notes"),
+        created_by=turn.person.id,
+    )
+    capacity = answers.get("capacity")
+    fields = [
+        (t("meetings.field_when"), when_text(t, turn.tz, preview.starts_at, preview.ends_at)),
+        (t("meetings.field_where"), where_text(t, preview)),
+        (
+            t("meetings.field_capacity"),
+            t("meetings.capacity_n", n=capacity) if capacity else t("meetings.capacity_none"),
+        ),
+        (
+            t("meetings.field_reminders"),
+            t(f"meetings.reminders_{answers.get('reminder_plan') or 'both'}"),
+        ),
+    ]
+    if preview.notes:
+        fields.append((t("meetings.field_notes"), preview.notes))
+    return preview.title, tuple(fields)
+
+
+def may_manage(turn: Turn, target: str) -> bool:
+    kind, _, raw = target.partition(":")
+    meeting = load_meeting(turn, int(raw)) if kind == "meeting" and raw.isdigit() else None
+    return meeting is not None and can_manage(turn, meeting)
+
+
+MEETING = Wizard(
+    flow=FLOW,
+    title="meetings.form_title",
+    fields=meeting_form.MEETING_FIELDS,
+    rules=meeting_form.MEETING_RULES,
+    draft=MeetingDraft,
+    submit=created,
+    allowed=can_schedule_for,
+    submit_label="meetings.button_create",
+    confirm_body="meetings.confirm_body",
+    summary=confirm_summary,
+    form_action=MeetingForm,
+)
+MEETING.register(router)
+
+
 def start_schedule(turn: Turn, target: str) -> None:
-    if not can_schedule_for(turn, target):
-        turn.say_text("common.not_allowed")
-        return
-    if turn.person.is_staff and turn.event.address.channel in STAFF_FORM_CHANNELS:
-        turn.say(meeting_form(turn, target))
-        return
-    turn.dialog.clear()
-    turn.dialog.enter(FLOW, "meeting.title")
-    turn.dialog.data["target"] = target
-    turn.say_text("meetings.ask_title")
+    MEETING.start(turn, target)
 
 
 @router.command("new_meeting")
@@ -465,444 +480,11 @@ def schedule_for_call(turn: Turn, act: ScheduleCallMeeting) -> None:
     start_schedule(turn, f"idea_call:{act.call_id}")
 
 
-# ---- resident dialog
-
-
-def ask_start(turn: Turn) -> None:
-    minimum = turn.local_input(turn.now)
-    turn.say(
-        DatetimeRequest(
-            text=turn.t("meetings.ask_start"),
-            label=turn.t("meetings.button_pick"),
-            data=pack(PickStart()),
-            initial=turn.dialog.data.get("start_local"),
-            minimum=minimum,
-        )
-    )
-
-
-def ask_end(turn: Turn) -> None:
-    start = datetime.fromisoformat(turn.dialog.data["start"])
-    turn.say(
-        DatetimeRequest(
-            text=turn.t("meetings.ask_end"),
-            label=turn.t("meetings.button_pick"),
-            data=pack(PickEnd()),
-            initial=turn.dialog.data.get("end_local") or turn.local_input(start + ONE_HOUR),
-            minimum=turn.local_input(start),
-        )
-    )
-
-
-def ask_capacity(turn: Turn) -> None:
-    turn.say(
-        Choices(
-            text=turn.t("meetings.ask_capacity"),
-            buttons=tuple(
-                Button(
-                    label=turn.t("meetings.capacity_none")
-                    if n == 0
-                    else turn.t("meetings.capacity_n", n=n),
-                    data=pack(PickCapacity(n)),
-                )
-                for n in CAPACITY_CHOICES
-            ),
-        )
-    )
-
-
-def ask_reminders(turn: Turn) -> None:
-    turn.say(
-        Choices(
-            text=turn.t("meetings.ask_reminders"),
-            buttons=tuple(
-                Button(label=turn.t(f"meetings.reminders_{c}"), data=pack(PickReminders(c)))
-                for c in REMINDER_CHOICES
-            ),
-        )
-    )
-
-
-def ask_notes(turn: Turn) -> None:
-    turn.say(
-        Choices(
-            text=turn.t("meetings.ask_notes"),
-            buttons=(Button(label=turn.t("meetings.button_skip"), data=pack(SkipNotes())),),
-        )
-    )
-
-
-def show_confirm(turn: Turn) -> None:
-    d = turn.dialog.data
-    t = turn.t
-    preview = Meeting(
-        title=d["title"],
-        starts_at=datetime.fromisoformat(d["start"]),
-        ends_at=datetime.fromisoformat(d["end"]),
-        place=d.get("place"),
-        online_url=d.get("url"),
-        capacity=None,
-        notes=d.get("notes"),
-        created_by=turn.person.id,
-    )
-    fields = [
-        (t("meetings.field_when"), when_text(t, turn.tz, preview.starts_at, preview.ends_at)),
-        (t("meetings.field_where"), where_text(t, preview)),
-        (
-            t("meetings.field_capacity"),
-            t("meetings.capacity_n", n=d["capacity"])
-            if d.get("capacity")
-            else t("meetings.capacity_none"),
-        ),
-        (
-            t("meetings.field_reminders"),
-            t(f"meetings.reminders_{d.get('reminder_choice', 'both')}"),
-        ),
-    ]
-    if preview.notes:
-        fields.append((t("meetings.field_notes"), preview.notes))
-    turn.say(
-        Card(
-            title=preview.title,
-            body=t("meetings.confirm_body"),
-            fields=tuple(fields),
-            buttons=(
-                Button(
-                    label=t("meetings.button_create"), data=pack(ConfirmMeeting()), style="primary"
-                ),
-                Button(label=t("meetings.button_stop"), data=pack(Menu("cancel"))),
-            ),
-        )
-    )
-
-
-def take_start(turn: Turn, raw: Any) -> None:
-    when = turn.parse_local(raw)
-    if when is None:
-        turn.say_text("meetings.error_datetime")
-        return ask_start(turn)
-    if when <= turn.now:
-        turn.say_text("meetings.error_past")
-        return ask_start(turn)
-    turn.dialog.data["start"] = when.isoformat()
-    turn.dialog.data["start_local"] = turn.local_input(when)
-    turn.dialog.goto(f"{turn.dialog.flow}.end")
-    ask_end(turn)
-
-
-def take_end(turn: Turn, raw: Any) -> None:
-    when = turn.parse_local(raw)
-    start = datetime.fromisoformat(turn.dialog.data["start"])
-    if when is None:
-        turn.say_text("meetings.error_datetime")
-        return ask_end(turn)
-    if when <= start:
-        turn.say_text("meetings.error_end_before_start")
-        return ask_end(turn)
-    turn.dialog.data["end"] = when.isoformat()
-    turn.dialog.data["end_local"] = turn.local_input(when)
-    if turn.dialog.flow == MOVE:
-        return apply_move(turn)
-    turn.dialog.goto("meeting.place")
-    turn.say_text("meetings.ask_place")
-
-
-@router.step("meeting.title")
-def step_title(turn: Turn, text: str) -> None:
-    title = text.strip()
-    if not title or len(title) > 80:
-        turn.say_text("meetings.error_title")
-        return
-    turn.dialog.data["title"] = title
-    turn.dialog.goto("meeting.start")
-    ask_start(turn)
-
-
-@router.step("meeting.start")
-@router.step("meeting_move.start")
-def step_start_typed(turn: Turn, text: str) -> None:
-    take_start(turn, text)
-
-
-@router.step("meeting.end")
-@router.step("meeting_move.end")
-def step_end_typed(turn: Turn, text: str) -> None:
-    take_end(turn, text)
-
-
-@router.action(PickStart)
-def picked_start(turn: Turn, _act: PickStart) -> None:
-    if turn.dialog.step not in ("meeting.start", "meeting_move.start"):
-        return turn.say_text("meetings.picker_stale")
-    take_start(turn, turn.event.params.get("datetime"))
-
-
-@router.action(PickEnd)
-def picked_end(turn: Turn, _act: PickEnd) -> None:
-    if turn.dialog.step not in ("meeting.end", "meeting_move.end"):
-        return turn.say_text("meetings.picker_stale")
-    take_end(turn, turn.event.params.get("datetime"))
-
-
-@router.step("meeting.place")
-def step_place(turn: Turn, text: str) -> None:
-    value = text.strip()
-    if not value or len(value) > 200:
-        turn.say_text("meetings.error_place")
-        return
-    if value.startswith(("http://", "https://")):
-        turn.dialog.data["url"] = value[:500]
-        turn.dialog.data.pop("place", None)
-    else:
-        turn.dialog.data["place"] = value
-        turn.dialog.data.pop("url", None)
-    turn.dialog.goto("meeting.capacity")
-    ask_capacity(turn)
-
-
-@router.step("meeting.capacity")
-def step_capacity_typed(turn: Turn, text: str) -> None:
-    import unicodedata
-
-    value = unicodedata.normalize("NFKC", text).strip()
-    if not value.isdigit() or not 0 <= int(value) <= 1000:
-        turn.say_text("meetings.error_capacity")
-        return ask_capacity(turn)
-    take_capacity(turn, int(value))
-
-
-@router.action(PickCapacity)
-def picked_capacity(turn: Turn, act: PickCapacity) -> None:
-    if turn.dialog.step != "meeting.capacity" or not 0 <= act.value <= 1000:
-        return turn.say_text("meetings.picker_stale")
-    take_capacity(turn, act.value)
-
-
-def take_capacity(turn: Turn, n: int) -> None:
-    turn.dialog.data["capacity"] = n or None
-    turn.dialog.goto("meeting.reminders")
-    ask_reminders(turn)
-
-
-@router.action(PickReminders)
-def picked_reminders(turn: Turn, act: PickReminders) -> None:
-    if turn.dialog.step != "meeting.reminders" or act.choice not in REMINDER_CHOICES:
-        return turn.say_text("meetings.picker_stale")
-    turn.dialog.data["reminder_choice"] = act.choice
-    turn.dialog.goto("meeting.notes")
-    ask_notes(turn)
-
-
-@router.step("meeting.notes")
-def step_notes(turn: Turn, text: str) -> None:
-    if len(text.strip()) > 1000:
-        turn.say_text("meetings.error_notes")
-        return
-    turn.dialog.data["notes"] = text.strip()
-    turn.dialog.goto("meeting.confirm")
-    show_confirm(turn)
-
-
-@router.action(SkipNotes)
-def skipped_notes(turn: Turn, _act: SkipNotes) -> None:
-    if turn.dialog.step != "meeting.notes":
-        return turn.say_text("meetings.picker_stale")
-    turn.dialog.data["notes"] = ""
-    turn.dialog.goto("meeting.confirm")
-    show_confirm(turn)
-
-
-@router.action(ConfirmMeeting)
-def confirmed(turn: Turn, _act: ConfirmMeeting) -> None:
-    if turn.dialog.step != "meeting.confirm":
-        return turn.say_text("meetings.picker_stale")
-    d = dict(turn.dialog.data)
-    if not can_schedule_for(turn, d.get("target", "")):  # re-checked: roles may have changed
-        turn.dialog.clear()
-        return turn.say_text("common.not_allowed")
-    if datetime.fromisoformat(d["start"]) <= turn.now:
-        turn.dialog.goto("meeting.start")
-        turn.say_text("meetings.error_past")
-        return ask_start(turn)
-    d["reminders"] = REMINDER_CHOICES[d.get("reminder_choice", "both")]
-    meeting = create_meeting(turn, d["target"], d)
-    turn.dialog.clear()
-    turn.say_text("meetings.created", title=meeting.title)
-    turn.say(manage_card(turn, meeting))
-
-
-REASK.update(
-    {
-        "meeting.title": lambda turn: turn.say_text("meetings.ask_title"),
-        "meeting.start": ask_start,
-        "meeting.end": ask_end,
-        "meeting.place": lambda turn: turn.say_text("meetings.ask_place"),
-        "meeting.capacity": ask_capacity,
-        "meeting.reminders": ask_reminders,
-        "meeting.notes": ask_notes,
-        "meeting.confirm": show_confirm,
-        "meeting_move.start": ask_start,
-        "meeting_move.end": ask_end,
-        "meeting_record.notes": lambda turn: turn.say_text("meetings.ask_record"),
-    }
-)
-
-
-# ---- staff modal
-
-
-def meeting_form(turn: Turn, target: str, meeting: Meeting | None = None) -> Form:
-    t = turn.t
-    if meeting is not None:  # change the date only
-        return Form(
-            title=t("meetings.form_move_title"),
-            fields=(
-                FormField(
-                    name="starts_at",
-                    label=t("meetings.field_start"),
-                    input="datetime",
-                    initial=turn.local_input(meeting.starts_at),
-                ),
-                FormField(
-                    name="ends_at",
-                    label=t("meetings.field_end"),
-                    input="datetime",
-                    initial=turn.local_input(meeting.ends_at or meeting.starts_at),
-                ),
-            ),
-            submit_label=t("meetings.button_save"),
-            data=pack(MeetingForm(target)),
-        )
-    return Form(
-        title=t("meetings.form_title"),
-        fields=(
-            FormField(name="title", label=t("meetings.field_title"), max_length=80),
-            FormField(name="starts_at", label=t("meetings.field_start"), input="datetime"),
-            FormField(name="ends_at", label=t("meetings.field_end"), input="datetime"),
-            FormField(
-                name="place", label=t("meetings.field_place"), required=False, max_length=200
-            ),
-            FormField(
-                name="online_url", label=t("meetings.field_url"), required=False, max_length=500
-            ),
-            FormField(
-                name="capacity", label=t("meetings.field_capacity"), input="number", required=False
-            ),
-            FormField(
-                name="notes",
-                label=t("meetings.field_notes"),
-                input="textarea",
-                required=False,
-                max_length=1000,
-            ),
-            FormField(
-                name="reminders",
-                label=t("meetings.field_reminders"),
-                input="multiselect",
-                required=False,
-                options=(
-                    ("day_before", t("meetings.reminders_day")),
-                    ("hour_before", t("meetings.reminders_hour")),
-                ),
-                initial=["day_before", "hour_before"],
-            ),
-            FormField(
-                name="reminder_text",
-                label=t("meetings.field_reminder_text"),
-                required=False,
-                max_length=200,
-            ),
-            FormField(
-                name="visibility",
-                label=t("meetings.field_visibility"),
-                input="select",
-                required=False,
-                options=(
-                    ("public", t("meetings.visibility_public")),
-                    ("invite_only", t("meetings.visibility_invite_only")),
-                ),
-                initial="public",
-            ),
-        ),
-        submit_label=t("meetings.button_create"),
-        data=pack(MeetingForm(target)),
-    )
-
-
-def _listed(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return [v for v in str(value).split(",") if v]
-
-
 @router.form(MeetingForm)
 def submitted(turn: Turn, act: MeetingForm, values: dict[str, Any]) -> None:
-    t = turn.t
-    kind, _, raw = act.target.partition(":")
-    meeting = load_meeting(turn, int(raw)) if kind == "meeting" and raw.isdigit() else None
-    allowed = can_manage(turn, meeting) if meeting else can_schedule_for(turn, act.target)
-    if not allowed or (kind == "meeting" and meeting is None):
-        return turn.say_text("common.not_allowed")
-    errors: list[tuple[str, str]] = []
-    start = turn.parse_local(values.get("starts_at"))
-    end = turn.parse_local(values.get("ends_at"))
-    if start is None:
-        errors.append(("starts_at", t("meetings.error_datetime")))
-    elif start <= turn.now:
-        errors.append(("starts_at", t("meetings.error_past")))
-    if end is None:
-        errors.append(("ends_at", t("meetings.error_datetime")))
-    elif start is not None and end <= start:
-        errors.append(("ends_at", t("meetings.error_end_before_start")))
-    if meeting is not None:
-        if meeting.status == "cancelled":
-            return turn.say_text("meetings.already_cancelled")
-        if errors:
-            return turn.say(FormErrors(errors=tuple(errors)))
-        return move_meeting(turn, meeting, start, end)
-    title = str(values.get("title") or "").strip()
-    if not title or len(title) > 80:
-        errors.append(("title", t("meetings.error_title")))
-    place = str(values.get("place") or "").strip()
-    url = str(values.get("online_url") or "").strip()
-    if not place and not url:
-        errors.append(("place", t("meetings.error_place")))
-    if url and not url.startswith(("http://", "https://")):
-        errors.append(("online_url", t("meetings.error_url")))
-    capacity_raw = str(values.get("capacity") or "").strip()
-    capacity = None
-    if capacity_raw:
-        if not capacity_raw.isdigit() or not 0 <= int(capacity_raw) <= 1000:
-            errors.append(("capacity", t("meetings.error_capacity")))
-        else:
-            capacity = int(capacity_raw) or None
-    chosen = _listed(values.get("reminders"))
-    if any(c not in ("day_before", "hour_before") for c in chosen):
-        errors.append(("reminders", t("meetings.error_reminders")))
-    if errors:
-        return turn.say(FormErrors(errors=tuple(errors)))
-    specs = [
-        s
-        for c, s in zip(("day_before", "hour_before"), reminders.DEFAULT_REMINDERS, strict=True)
-        if c in chosen
-    ]
-    data = {
-        "title": title,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "place": place[:200],
-        "url": url[:500],
-        "capacity": capacity,
-        "notes": str(values.get("notes") or "").strip()[:1000],
-        "reminders": specs,
-        "reminder_text": str(values.get("reminder_text") or "").strip()[:200],
-        "invite_only": str(values.get("visibility") or "") == "invite_only",
-    }
-    meeting = create_meeting(turn, act.target, data)
-    turn.say_text("meetings.created", title=meeting.title)
-    turn.say(manage_card(turn, meeting))
+    """The staff form: a new meeting, or (``meeting:<id>``) a new date for one."""
+    wizard = MOVE_DATE if act.target.startswith("meeting:") else MEETING
+    wizard.submitted(turn, act.target, values)
 
 
 # ---------------------------------------------------------------- RSVP
@@ -1119,25 +701,31 @@ def move(turn: Turn, act: MoveMeeting) -> None:
         return
     if meeting.status == "cancelled":
         return turn.say_text("meetings.already_cancelled")
-    if turn.person.is_staff and turn.event.address.channel in STAFF_FORM_CHANNELS:
-        return turn.say(meeting_form(turn, f"meeting:{meeting.id}", meeting))
-    turn.dialog.clear()
-    turn.dialog.enter(MOVE, "meeting_move.start")
-    turn.dialog.data["meeting_id"] = meeting.id
-    ask_start(turn)
+    initial = {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at or meeting.starts_at}
+    MOVE_DATE.start(turn, f"meeting:{meeting.id}", initial)
 
 
-def apply_move(turn: Turn) -> None:
-    d = turn.dialog.data
-    meeting = managed(turn, int(d["meeting_id"]), lock=True)
-    turn.dialog.clear()
+def moved(turn: Turn, draft: MoveDraft, target: str) -> None:
+    meeting = managed(turn, int(target.partition(":")[2]), lock=True)
     if meeting is None:
         return
     if meeting.status == "cancelled":
         return turn.say_text("meetings.already_cancelled")
-    move_meeting(
-        turn, meeting, datetime.fromisoformat(d["start"]), datetime.fromisoformat(d["end"])
-    )
+    move_meeting(turn, meeting, draft.starts_at, draft.ends_at)
+
+
+MOVE_DATE = Wizard(
+    flow=MOVE,
+    title="meetings.form_move_title",
+    fields=meeting_form.MOVE_FIELDS,
+    draft=MoveDraft,
+    submit=moved,
+    allowed=may_manage,
+    submit_label="meetings.button_save",
+    confirm=False,
+    form_action=MeetingForm,
+)
+MOVE_DATE.register(router)
 
 
 def move_meeting(turn: Turn, meeting: Meeting, start: datetime, end: datetime | None) -> None:
@@ -1240,22 +828,14 @@ def record(turn: Turn, act: RecordMeeting) -> None:
         return
     if meeting.status == "cancelled":
         return turn.say_text("meetings.already_cancelled")
-    turn.dialog.clear()
-    turn.dialog.enter(RECORD, "meeting_record.notes")
-    turn.dialog.data["meeting_id"] = meeting.id
-    turn.say_text("meetings.ask_record")
+    RECORD_NOTES.start(turn, f"meeting:{meeting.id}")
 
 
-@router.step("meeting_record.notes")
-def step_record(turn: Turn, text: str) -> None:
-    body = text.strip()
-    if not body or len(body) > 2000:
-        return turn.say_text("meetings.error_record")
-    meeting = managed(turn, int(turn.dialog.data["meeting_id"]))
-    turn.dialog.clear()
+def recorded(turn: Turn, draft: RecordDraft, target: str) -> None:
+    meeting = managed(turn, int(target.partition(":")[2]))
     if meeting is None:
         return
-    meeting.record = body
+    meeting.record = draft.record
     if turn.now >= meeting.starts_at:
         meeting.status = "held"
         ledger.meeting_held(turn.db, meeting, turn.now)
@@ -1269,3 +849,16 @@ def step_record(turn: Turn, text: str) -> None:
         turn.say(Choices(text=turn.t("meetings.recorded_next"), buttons=tuple(buttons)))
     else:
         turn.say_text("meetings.recorded")
+
+
+RECORD_NOTES = Wizard(
+    flow=RECORD,
+    title="meetings.button_record",
+    fields=meeting_form.RECORD_FIELDS,
+    draft=RecordDraft,
+    submit=recorded,
+    allowed=may_manage,
+    confirm=False,
+    forms=False,  # a chat answer on every channel, as before
+)
+RECORD_NOTES.register(router)

@@ -10,23 +10,55 @@ from __future__ import annotations
 from typing import Literal
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core.actions import action, pack
-from bot.core.replies import Button, Card, Text
+from bot.core.replies import Button, Card, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
+from storage.db import stored_id
 from storage.models import AuditLog, Idea, Initiative, Opinion, Person, Report
 
 router = Router()
 
 Entity = Literal["initiative", "idea", "opinion"]
-MODELS = {"initiative": Initiative, "idea": Idea, "opinion": Opinion}
+Reportable = Initiative | Idea | Opinion
+
+
+def _load(turn: Turn, entity: Entity, entity_id: int) -> Reportable | None:
+    """The reported item; one branch per kind so each ``get`` is typed by its model."""
+    if entity == "initiative":
+        return turn.db.get(Initiative, entity_id)
+    if entity == "idea":
+        return turn.db.get(Idea, entity_id)
+    return turn.db.get(Opinion, entity_id)
+
+
 AUTHOR = {"initiative": "poster_id", "idea": "author_id", "opinion": "person_id"}
+
+
+REASONS = ("inappropriate", "personal", "promotion", "other")
 
 
 @action("xr")
 class ReportItem:
+    """The report itself (the answer to ``AskReport``); ``reason`` is one of REASONS."""
+
+    entity: Entity
+    entity_id: int
+    reason: str = ""
+
+
+@action("xa")
+class AskReport:
+    """The card's 「通報する」: asks once, with the reason as the answer (いいえ = nothing)."""
+
+    entity: Entity
+    entity_id: int
+
+
+@action("xn")
+class KeepReport:
     entity: Entity
     entity_id: int
 
@@ -45,18 +77,42 @@ class ShowHistory:
 
 
 def report_button(turn: Turn, entity: Entity, entity_id: int) -> Button:
-    """The 「通報する」 button other modules put on cards."""
-    return Button(label=turn.t("moderation.report"), data=pack(ReportItem(entity, entity_id)))
+    """The 「通報する」 button other modules put on cards (set apart from the others)."""
+    return Button(
+        label=turn.t("moderation.report"), data=pack(AskReport(entity, entity_id)), style="subtle"
+    )
 
 
-def _title(item) -> str:
-    text = getattr(item, "title", None) or getattr(item, "body", "")
+@router.action(AskReport)
+def ask_report(turn: Turn, r: AskReport) -> None:
+    item = _load(turn, r.entity, r.entity_id) if r.entity in AUTHOR else None
+    if item is None:
+        turn.say_text("common.not_found")
+        return
+    buttons = [
+        Button(
+            label=turn.t(f"moderation.reason_{code}"),
+            data=pack(ReportItem(r.entity, r.entity_id, code)),
+        )
+        for code in REASONS
+    ]
+    buttons.append(Button(label=turn.t("common.no"), data=pack(KeepReport(r.entity, r.entity_id))))
+    turn.say(Choices(text=turn.t("moderation.confirm", title=_title(item)), buttons=tuple(buttons)))
+
+
+@router.action(KeepReport)
+def keep_report(turn: Turn, _r: KeepReport) -> None:
+    turn.say_text("moderation.not_reported")
+
+
+def _title(item: Reportable) -> str:
+    text = str(getattr(item, "title", None) or getattr(item, "body", ""))
     return text[:30]
 
 
 @router.action(ReportItem)
 def report(turn: Turn, r: ReportItem) -> None:
-    item = turn.db.get(MODELS[r.entity], r.entity_id)
+    item = _load(turn, r.entity, r.entity_id)
     if item is None:
         turn.say_text("common.not_found")
         return
@@ -72,7 +128,11 @@ def report(turn: Turn, r: ReportItem) -> None:
         return
     turn.db.add(
         Report(
-            entity=r.entity, entity_id=r.entity_id, person_id=turn.person.id, created_at=turn.now
+            entity=r.entity,
+            entity_id=r.entity_id,
+            person_id=stored_id(turn.person.id),
+            reason=r.reason if r.reason in REASONS else None,
+            created_at=turn.now,
         )
     )
     turn.db.flush()
@@ -81,10 +141,12 @@ def report(turn: Turn, r: ReportItem) -> None:
         select(func.count())
         .select_from(Report)
         .where(
-            Report.entity == r.entity, Report.entity_id == r.entity_id, Report.resolved.is_(False)
+            Report.entity == r.entity,
+            Report.entity_id == r.entity_id,
+            col(Report.resolved).is_(False),
         )
     ).one()
-    threshold = int(getattr(turn.config, "report_threshold", 3))
+    threshold = turn.config.report_threshold
     turn.say_text("moderation.reported")
     if open_reports >= threshold and not item.hidden:
         item.hidden = True
@@ -103,13 +165,15 @@ def report(turn: Turn, r: ReportItem) -> None:
         )
 
 
-def staff_case(turn: Turn, entity: str, entity_id: int, item, count: int, *, hidden: bool) -> Card:
+def staff_case(
+    turn: Turn, entity: Entity, entity_id: int, item: Reportable, count: int, *, hidden: bool
+) -> Card:
     t = turn.catalog.translator("ja")  # the staff channel reads Japanese
     kind = t(f"moderation.kind_{entity}")
     key = "moderation.staff_hidden" if hidden else "moderation.staff_report"
     return Card(
         title=t(key, count=count, kind=kind, title=_title(item)),
-        body=getattr(item, "description", None) or getattr(item, "body", ""),
+        body=str(getattr(item, "description", None) or getattr(item, "body", "")),
         buttons=(
             Button(label=t("moderation.keep_hidden"), data=pack(Decide(entity, entity_id, "keep"))),
             Button(
@@ -131,7 +195,7 @@ def staff_case(turn: Turn, entity: str, entity_id: int, item, count: int, *, hid
 def decide(turn: Turn, d: Decide) -> None:
     if not turn.require_staff():
         return
-    item = turn.db.get(MODELS[d.entity], d.entity_id)
+    item = _load(turn, d.entity, d.entity_id)
     if item is None:
         turn.say_text("common.not_found")
         return
@@ -140,7 +204,9 @@ def decide(turn: Turn, d: Decide) -> None:
     turn.db.add(item)
     for rep in turn.db.exec(
         select(Report).where(
-            Report.entity == d.entity, Report.entity_id == d.entity_id, Report.resolved.is_(False)
+            Report.entity == d.entity,
+            Report.entity_id == d.entity_id,
+            col(Report.resolved).is_(False),
         )
     ).all():
         rep.resolved = True
@@ -181,10 +247,10 @@ def history(turn: Turn, h: ShowHistory) -> None:
     if not turn.require_staff():
         return
     rows = turn.db.exec(
-        select(AuditLog, Person.display_name)
-        .join(Person, Person.id == AuditLog.person_id, isouter=True)
-        .where(AuditLog.entity == h.entity, AuditLog.entity_id == h.entity_id)
-        .order_by(AuditLog.at, AuditLog.id)
+        select(AuditLog, col(Person.display_name))
+        .join(Person, col(Person.id) == col(AuditLog.person_id), isouter=True)
+        .where(col(AuditLog.entity) == h.entity, col(AuditLog.entity_id) == h.entity_id)
+        .order_by(col(AuditLog.at), col(AuditLog.id))
     ).all()
     kind = turn.t(f"moderation.kind_{h.entity}")
     lines = [

@@ -21,7 +21,7 @@ TOTALS = (
 
 
 def public_url(turn: Turn) -> str:
-    base = str(getattr(turn.config, "public_base_url", "") or "").rstrip("/")
+    base = turn.config.public_base_url.rstrip("/")
     return f"{base}/public"
 
 

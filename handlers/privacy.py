@@ -19,6 +19,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.signed_links import sign
 from handlers.idea_views import staff_translator
+from storage.db import stored_id
 from storage.models import (
     Actor,
     Idea,
@@ -72,7 +73,7 @@ class MyDataAction:
 
 
 def version(turn: Turn) -> str:
-    return getattr(turn.config, "privacy_version", None) or "1"
+    return turn.config.privacy_version or "1"
 
 
 def has_consent(turn: Turn) -> bool:
@@ -80,7 +81,7 @@ def has_consent(turn: Turn) -> bool:
 
 
 def notice(turn: Turn) -> Card:
-    url = getattr(turn.config, "privacy_policy_url", "")
+    url = turn.config.privacy_policy_url
     return Card(
         title=turn.t("privacy.notice_title"),
         body=turn.t("privacy.notice", url=url),
@@ -142,7 +143,7 @@ def posting_guard(turn: Turn) -> list[Reply] | None:
         return [Text(text=turn.t("privacy.suspended"))]
     if turn.person.is_staff:
         return None
-    limit = int(getattr(turn.config, "posts_per_hour", 10))
+    limit = turn.config.posts_per_hour
     since = turn.now - timedelta(hours=1)
     authored = (
         (Initiative, Initiative.poster_id),
@@ -170,7 +171,7 @@ def message_rate(turn: Turn) -> list[Reply] | None:
     """
     if turn.person.is_staff:
         return None
-    limit = int(getattr(turn.config, "messages_per_hour", 120))
+    limit = turn.config.messages_per_hour
     window = turn.now.strftime("%Y%m%d%H")
     if turn.counters is not None:
         count = turn.counters.hit(turn.person.id, window)
@@ -240,9 +241,9 @@ def my_data_action(turn: Turn, act: MyDataAction) -> None:
     if act.step == "download":
         config = turn.config
         url = sign(
-            getattr(config, "public_base_url", ""),
+            config.public_base_url,
             f"/mydata/{turn.person.id}.json",
-            secret=getattr(config, "secret_key", ""),
+            secret=config.secret_key,
             now=turn.now,
         )
         turn.say_text("privacy.download_link", url=url)
@@ -253,7 +254,7 @@ def my_data_action(turn: Turn, act: MyDataAction) -> None:
                 buttons=(
                     Button(
                         label=turn.t("privacy.delete_yes"),
-                        data=pack(MyDataAction("confirm", turn.person.id)),
+                        data=pack(MyDataAction("confirm", stored_id(turn.person.id))),
                         style="danger",
                     ),
                     Button(label=turn.t("common.cancel_button"), data=pack(MyDataAction("show"))),

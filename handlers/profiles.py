@@ -18,6 +18,7 @@ from bot.core.actions import pack
 from bot.core.replies import Button, Card, Carousel, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import Wizard
 from handlers import initiative_actions as a
 from handlers import outcome_numbers
 from handlers.common import REASK, Menu, menu_choices
@@ -29,6 +30,7 @@ from handlers.initiative_views import (
     labels,
     sanitize,
 )
+from handlers.organisation_form import ORGANISATION_FIELDS, OrganisationDraft
 from storage.models import (
     Actor,
     ActorKind,
@@ -48,7 +50,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 CODE_TRIES = 5
 DONE = "__done"
-ORG_KINDS = ("neighborhood", "npo", "business", "school", "ward")
 FIELDS = ("name", "area", "activity", "interests", "strengths")
 
 
@@ -380,73 +381,40 @@ def profile_pick(turn: Turn, act: a.ProfilePick) -> None:
 
 @router.action(a.CreateOrganisation)
 def create_organisation(turn: Turn, _act: a.CreateOrganisation) -> None:
-    turn.dialog.enter("porg", "porg.kind")
-    turn.dialog.data = {"token": secrets.token_hex(4)}
-    ask_org_kind(turn)
+    CREATE_ORGANISATION.start(turn)
 
 
-def ask_org_kind(turn: Turn) -> None:
-    t = turn.t
-    token = turn.dialog.data.get("token", "")
-    kinds = [k for k in ORG_KINDS if k != "ward" or turn.person.is_staff]
-    turn.dialog.goto("porg.kind")
-    turn.say(
-        Choices(
-            text=t("profiles.ask_org_kind"),
-            buttons=tuple(
-                Button(label=kind_label(t, k), data=pack(a.OrganisationKind(k, token)))
-                for k in kinds
-            ),
-        )
-    )
-
-
-def ask_org_name(turn: Turn) -> None:
-    turn.dialog.goto("porg.name")
-    turn.say_text("profiles.ask_org_name", limit=NAME_MAX)
-
-
-REASK["porg.kind"] = ask_org_kind
-REASK["porg.name"] = ask_org_name
-dialog_step(router, "porg.kind")(_buttons_please)
-
-
-@router.action(a.OrganisationKind)
-def organisation_kind(turn: Turn, act: a.OrganisationKind) -> None:
-    d = turn.dialog.data
-    if turn.dialog.step != "porg.kind" or d.get("token") != act.token or act.kind not in ORG_KINDS:
-        turn.say_text("initiatives.stale_button")
-        reask = REASK.get(turn.dialog.step or "")
-        if reask is not None:
-            reask(turn)
-        return
-    if act.kind == "ward" and not turn.person.is_staff:
+def created_organisation(turn: Turn, draft: OrganisationDraft, _context: str) -> None:
+    """The person becomes the new organisation's admin and gets its invite code."""
+    if draft.kind == "ward" and not turn.person.is_staff:  # re-checked: roles may change
         turn.say_text("common.staff_only")
-        return ask_org_kind(turn)
-    d["kind"] = act.kind
-    ask_org_name(turn)
-
-
-@dialog_step(router, "porg.name")
-def answer_org_name(turn: Turn, text: str) -> None:
-    value = clean(turn, text, NAME_MAX)
-    if value is None:
         return
-    kind = turn.dialog.data.get("kind")
-    if kind not in ORG_KINDS or (kind == "ward" and not turn.person.is_staff):
-        return ask_org_kind(turn)
     actor = Actor(
-        kind=ActorKind(kind), name=value, invite_code=_unique_code(turn), created_at=turn.now
+        kind=ActorKind(draft.kind),
+        name=draft.name,
+        invite_code=_unique_code(turn),
+        created_at=turn.now,
     )
     turn.db.add(actor)
     turn.db.flush()
     turn.db.add(
         Membership(actor_id=actor.id, person_id=turn.person.id, role="admin", created_at=turn.now)
     )
-    turn.audit("actor.create", "actor", actor.id, kind=kind)
-    turn.dialog.clear()
+    turn.audit("actor.create", "actor", actor.id, kind=draft.kind)
     turn.say_text("profiles.org_created", name=actor.name, code=actor.invite_code)
     profile(turn, a.Profile(actor.id))
+
+
+CREATE_ORGANISATION = Wizard(
+    flow="porg",
+    title="profiles.f_orgs",
+    fields=ORGANISATION_FIELDS,
+    draft=OrganisationDraft,
+    submit=created_organisation,
+    confirm=False,
+    forms=False,  # asked one at a time on every channel, as before
+)
+CREATE_ORGANISATION.register(router)
 
 
 def _unique_code(turn: Turn) -> str:

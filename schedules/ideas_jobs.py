@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.core.replies import Text, to_json
 from handlers.idea_views import (
     OPEN,
     close_call,
     followers,
-    queue,
     resident_call_card,
     staff_call_card,
     staff_translator,
@@ -27,7 +26,8 @@ from handlers.idea_views import (
     when,
 )
 from schedules.jobs import JobContext, periodic
-from storage.db import session_scope
+from storage import outbox
+from storage.db import session_scope, stored_id
 from storage.models import Idea, IdeaCall, IdeaStatus, OutboxMessage
 
 REMINDER_BEFORE = timedelta(days=3)
@@ -46,9 +46,9 @@ def remind_followers(ctx: JobContext) -> int:
     with session_scope(ctx.engine) as db:
         calls = db.exec(
             select(IdeaCall).where(
-                IdeaCall.status == OPEN,
-                IdeaCall.deadline > now,
-                IdeaCall.deadline <= now + REMINDER_BEFORE,
+                col(IdeaCall.status) == OPEN,
+                col(IdeaCall.deadline) > now,
+                col(IdeaCall.deadline) <= now + REMINDER_BEFORE,
             )
         ).all()
         for call in calls:
@@ -56,8 +56,8 @@ def remind_followers(ctx: JobContext) -> int:
                 continue  # published inside the window: the announcement was the reminder
             authors = set(
                 db.exec(
-                    select(Idea.author_id).where(
-                        Idea.call_id == call.id, Idea.status != IdeaStatus.WITHDRAWN
+                    select(col(Idea.author_id)).where(
+                        col(Idea.call_id) == call.id, col(Idea.status) != IdeaStatus.WITHDRAWN
                     )
                 ).all()
             )
@@ -79,11 +79,11 @@ def remind_followers(ctx: JobContext) -> int:
                         ),
                         to_json(resident_call_card(call, t, ctx.ward, now)),
                     ],
-                    dedupe_key=reminder_key(call.id, person.id),
+                    dedupe_key=reminder_key(stored_id(call.id), stored_id(person.id)),
                     due_at=now,
                     expires_at=call.deadline,
                 )
-                if queue(db, row) is not None:
+                if outbox.queue(db, row) is not None:
                     sent += 1
     return sent
 
@@ -95,7 +95,7 @@ def close_due_calls(ctx: JobContext) -> int:
     closed = 0
     with session_scope(ctx.engine) as db:
         due = db.exec(
-            select(IdeaCall).where(IdeaCall.status == OPEN, IdeaCall.deadline <= now)
+            select(IdeaCall).where(col(IdeaCall.status) == OPEN, col(IdeaCall.deadline) <= now)
         ).all()
         for call in due:
             if close_call(db, call, now):
@@ -106,25 +106,25 @@ def close_due_calls(ctx: JobContext) -> int:
 
 def post_summary(db: Session, ctx: JobContext, call: IdeaCall, now: datetime) -> None:
     st = staff_translator(ctx.catalog, ctx.settings)
-    queue(
+    outbox.queue(
         db,
         OutboxMessage(
             audience="staff",
-            thread_key=thread_key(call.id),
+            thread_key=thread_key(stored_id(call.id)),
             staff_update=True,
             kind="staff",
             payload=[to_json(staff_call_card(db, call, st, ctx.ward, now))],
             due_at=now,
         ),
     )
-    queue(
+    outbox.queue(
         db,
         OutboxMessage(
             audience="staff",
-            thread_key=thread_key(call.id),
+            thread_key=thread_key(stored_id(call.id)),
             kind="staff",
             payload=[to_json(summary_card(db, call, st))],
-            dedupe_key=summary_dedupe(call.id),
+            dedupe_key=summary_dedupe(stored_id(call.id)),
             due_at=now,
         ),
     )

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.core.actions import pack
-from bot.core.replies import Button, Card, Carousel, Text, to_json
+from bot.core.replies import Button, Card, Carousel, Reply, Text, to_json
 from schedules.jobs import JobContext, periodic
-from storage.db import session_scope
+from storage import outbox
+from storage.db import session_scope, stored_id
 from storage.models import Initiative, OutboxMessage, Person, Subscription
 from storage.queries import initiatives as q
 
@@ -33,8 +34,8 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
         fresh = db.exec(
             select(Initiative)
             .where(
-                Initiative.created_at >= now - WINDOW,
-                Initiative.created_at < now,
+                col(Initiative.created_at) >= now - WINDOW,
+                col(Initiative.created_at) < now,
                 col(Initiative.hidden).is_(False),
                 col(Initiative.status).not_in(q.HIDDEN_STATUSES),
             )
@@ -43,7 +44,7 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
         if not fresh:
             return {"written": 0}
         follows: dict[int, list[Subscription]] = defaultdict(list)
-        for sub in db.exec(select(Subscription).where(Subscription.mode == "digest")).all():
+        for sub in db.exec(select(Subscription).where(col(Subscription.mode) == "digest")).all():
             follows[sub.person_id].append(sub)
         for person_id, subs in follows.items():
             person = db.get(Person, person_id)
@@ -59,8 +60,10 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
             if not mine:
                 continue
             key = f"digest:{person_id}:{week_key}"
-            if db.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first():
-                continue
+            if db.exec(
+                select(col(OutboxMessage.id)).where(col(OutboxMessage.dedupe_key) == key)
+            ).first():
+                continue  # already queued: skip the rendering
             t = ctx.catalog.translator(person.language)
             lang = t.language
             cards = tuple(
@@ -72,19 +75,22 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
                         (t("initiatives.f_area"), ctx.ward.areas.label(i.area, lang) or "-"),
                     ),
                     buttons=(
-                        Button(label=t("initiatives.b_detail"), data=pack(a.Show(i.id))),
+                        Button(label=t("initiatives.b_detail"), data=pack(a.Show(stored_id(i.id)))),
                         Button(
-                            label=t("initiatives.b_join"), data=pack(a.Join(i.id)), style="primary"
+                            label=t("initiatives.b_join"),
+                            data=pack(a.Join(stored_id(i.id))),
+                            style="primary",
                         ),
                     ),
                 )
                 for i in mine[:MAX_CARDS]
             )
-            replies = [
+            replies: list[Reply] = [
                 Text(text=t("initiatives.digest_intro", count=len(mine))),
                 Carousel(alt_text=t("initiatives.digest_alt", count=len(mine)), cards=cards),
             ]
-            db.add(
+            queued = outbox.queue(
+                db,
                 OutboxMessage(
                     audience="person",
                     person_id=person_id,
@@ -92,7 +98,8 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
                     payload=[to_json(r) for r in replies],
                     dedupe_key=key,
                     due_at=now,
-                )
+                ),
             )
-            written += 1
+            if queued is not None:
+                written += 1
     return {"written": written}

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, delete, update
+from sqlmodel import col
 
 from bot.clock import Clock
 from bot.i18n import Catalog
+from bot.settings import Settings
 from bot.ward import Ward
 from storage import inbox
-from storage.db import session_scope
+from storage.db import affected, session_scope
 from storage.models import DialogState, ProcessedEvent
 
 
@@ -23,7 +25,7 @@ class JobContext:
     clock: Clock
     catalog: Catalog
     ward: Ward
-    settings: Any = None
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -55,14 +57,18 @@ def purge(ctx: JobContext) -> dict[str, int]:
     """Forget processed-event ids after 30 days and drop expired dialog answers."""
     now = ctx.clock.now()
     with session_scope(ctx.engine) as db:
-        events = db.execute(
-            delete(ProcessedEvent).where(
-                ProcessedEvent.received_at < now - PROCESSED_EVENT_RETENTION
+        events = affected(
+            db.execute(
+                delete(ProcessedEvent).where(
+                    col(ProcessedEvent.received_at) < now - PROCESSED_EVENT_RETENTION
+                )
             )
-        ).rowcount
-        dialogs = db.execute(
-            update(DialogState)
-            .where(DialogState.expires_at < now)
-            .values(flow=None, step=None, data={}, expires_at=None)
-        ).rowcount
+        )
+        dialogs = affected(
+            db.execute(
+                update(DialogState)
+                .where(col(DialogState.expires_at) < now)
+                .values(flow=None, step=None, data={}, expires_at=None)
+            )
+        )
     return {"events": events, "dialogs": dialogs}

@@ -29,23 +29,26 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import anyio
-from sqlalchemy import Engine, Text, and_, cast, func, or_, text, update
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Engine, Text, and_, cast, func, or_, text, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.core.ports import Delivery, DeliveryStatus, Messenger, Multicaster, StaffFeed
 from bot.core.replies import Reply, from_json
-from storage.db import is_postgres, one_of
+from storage import reminders
+from storage.db import affected, is_postgres, one_of
 from storage.models import ChannelAccount, Meeting, OutboxMessage, OutboxStatus, Person, Rsvp
+from storage.reminders import REMINDER
 
 log = logging.getLogger("kyodo.outbox")
 
 RETRY_KEY_LIFETIME = timedelta(hours=23)  # LINE honours a retry key for 24 h
 MAX_SLEEP = 1.0
 PIPELINE = 2  # claims' worth of rows (2 × batch) being sent at once by one dispatcher
-REMINDER = "reminder"
 
 
 def worker_name() -> str:
@@ -90,7 +93,7 @@ class Taken:
     payload: list  # parsed; rows with equal texts share one list
 
 
-DUE_COLUMNS = [
+DUE_COLUMNS: list[ColumnElement[Any]] = [
     getattr(OutboxMessage, f.name).expression
     for f in dataclasses.fields(Taken)
     if f.name not in ("stored", "payload")
@@ -108,6 +111,9 @@ class Limits:
 
     calls: asyncio.Semaphore
     staff: asyncio.Lock
+
+
+Row = TypeVar("Row", bound="OutboxMessage | Taken")  # a row as claimed, ORM object or values
 
 
 @dataclass
@@ -144,17 +150,22 @@ class OutboxDispatcher:
     # ------------------------------------------------------------------ claiming (sync)
     def _due(self, now: datetime):
         return or_(
-            and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
-            and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now),
+            and_(
+                col(OutboxMessage.status) == OutboxStatus.PENDING, col(OutboxMessage.due_at) <= now
+            ),
+            and_(
+                col(OutboxMessage.status) == OutboxStatus.SENDING,
+                col(OutboxMessage.lease_until) < now,
+            ),
         )
 
     def _take(self, now: datetime) -> dict:
         return {
             "status": OutboxStatus.SENDING,
             "claimed_by": self.name,
-            "attempts": OutboxMessage.attempts + 1,
+            "attempts": col(OutboxMessage.attempts) + 1,
             "lease_until": now + self.lease,
-            "first_attempt_at": func.coalesce(OutboxMessage.first_attempt_at, now),
+            "first_attempt_at": func.coalesce(col(OutboxMessage.first_attempt_at), now),
         }
 
     def claim(self, now: datetime) -> list[OutboxMessage | Taken]:
@@ -167,7 +178,9 @@ class OutboxDispatcher:
             accounts = self._accounts(db, {r.person_id for r in rows if r.person_id})
         return self._items(rows, accounts)
 
-    def _items(self, rows: list[OutboxMessage], accounts: Mapping[int, Account]) -> list[Claimed]:
+    def _items(
+        self, rows: Sequence[OutboxMessage | Taken], accounts: Mapping[int, Account]
+    ) -> list[Claimed]:
         # Freshly claimed rows with the same stored text share one payload list (see
         # _due_rows): build its replies once, not once per recipient.
         parsed: dict[int, list[Reply]] = {}
@@ -189,13 +202,13 @@ class OutboxDispatcher:
         """
         with Session(self.engine, expire_on_commit=False) as db:
             screened = 0
-            rows = self._claim_batches(db, now)
+            rows: list[OutboxMessage | Taken] = list(self._claim_batches(db, now))
             if rows:
                 before = len(rows)
                 rows = self._screen(db, rows, now)
                 screened = before - len(rows)
             room = self.batch - len(rows)
-            fresh: list = []
+            fresh: list[Taken] = []
             if room > 0:
                 fresh = self._due_rows(db, now, room)
                 before = len(fresh)
@@ -219,19 +232,20 @@ class OutboxDispatcher:
         """
         m = OutboxMessage
         stmt = (
-            select(*DUE_COLUMNS, cast(m.payload, Text))
-            .where(self._due(now), m.batch_key.is_(None))
-            .order_by(m.due_at)
+            sa_select(*DUE_COLUMNS, cast(m.payload, Text))
+            .where(self._due(now), col(m.batch_key).is_(None))
+            .order_by(col(m.due_at))
             .limit(limit)
         )
         if is_postgres(self.engine):
             stmt = stmt.with_for_update(skip_locked=True)
         parsed: dict[str, list] = {}
         due = []
-        for *columns, stored in db.execute(stmt):
+        for row in db.execute(stmt):
+            *columns, stored = row
             if stored not in parsed:
                 parsed[stored] = json.loads(stored)
-            due.append(Taken(*columns, stored, parsed[stored]))
+            due.append(Taken(*columns, stored, parsed[stored]))  # type: ignore[call-arg]  # columns are DUE_COLUMNS: Taken's fields in order; mypy cannot count a starred list
         return due
 
     def _take_rows(
@@ -248,7 +262,7 @@ class OutboxDispatcher:
         for key, rows in members.items():
             db.execute(
                 update(OutboxMessage)
-                .where(one_of(self.engine, OutboxMessage.id, [r.id for r in rows]))
+                .where(one_of(self.engine, col(OutboxMessage.id), [r.id for r in rows]))
                 .values(**self._take(now), batch_key=key)
                 .execution_options(synchronize_session=False)
             )
@@ -261,10 +275,10 @@ class OutboxDispatcher:
     def _claim_batches(self, db: Session, now: datetime) -> list[OutboxMessage]:
         """Re-claim due batches (retries, lease takeovers) whole, or not at all."""
         keys = db.exec(
-            select(OutboxMessage.batch_key)
-            .where(self._due(now), OutboxMessage.batch_key.is_not(None))
-            .group_by(OutboxMessage.batch_key)
-            .order_by(func.min(OutboxMessage.due_at))
+            select(col(OutboxMessage.batch_key))
+            .where(self._due(now), col(OutboxMessage.batch_key).is_not(None))
+            .group_by(col(OutboxMessage.batch_key))
+            .order_by(func.min(col(OutboxMessage.due_at)))
             .limit(max(1, self.batch // 500))
         ).all()
         rows: list[OutboxMessage] = []
@@ -278,7 +292,7 @@ class OutboxDispatcher:
                     continue
             stmt = (
                 update(OutboxMessage)
-                .where(OutboxMessage.batch_key == key, self._due(now))
+                .where(col(OutboxMessage.batch_key) == key, self._due(now))
                 .values(**self._take(now))
                 .returning(OutboxMessage)
                 .execution_options(synchronize_session=False)
@@ -294,13 +308,17 @@ class OutboxDispatcher:
         if not person_ids:
             return {}
         found = db.execute(
-            select(ChannelAccount.person_id, ChannelAccount.channel, ChannelAccount.external_id)
-            .join(Person, Person.id == ChannelAccount.person_id)
+            select(
+                col(ChannelAccount.person_id),
+                col(ChannelAccount.channel),
+                col(ChannelAccount.external_id),
+            )
+            .join(Person, col(Person.id) == col(ChannelAccount.person_id))
             .where(
-                one_of(self.engine, ChannelAccount.person_id, person_ids),
-                ChannelAccount.blocked == False,  # noqa: E712
-                ChannelAccount.channel.in_(list(self.messengers)),
-                Person.deleted == False,  # noqa: E712
+                one_of(self.engine, col(ChannelAccount.person_id), person_ids),
+                col(ChannelAccount.blocked) == False,  # noqa: E712
+                col(ChannelAccount.channel).in_(list(self.messengers)),
+                col(Person.deleted) == False,  # noqa: E712
             )
         ).all()
         rank = {c: i for i, c in enumerate(self.channel_preference)}
@@ -321,7 +339,7 @@ class OutboxDispatcher:
         }
         groups: dict[tuple[str, str], list[int]] = defaultdict(list)
         for r in candidates:
-            acc = accounts.get(r.person_id)
+            acc = accounts.get(r.person_id) if r.person_id is not None else None
             if acc is not None and acc.channel in multicast:
                 groups[(acc.channel, r.stored)].append(r.id)
         keys: dict[int, str] = {}
@@ -334,28 +352,28 @@ class OutboxDispatcher:
                     keys.update(dict.fromkeys(chunk, key))
         return keys
 
-    def _screen(self, db: Session, rows: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
+    def _screen(self, db: Session, rows: list[Row], now: datetime) -> list[Row]:
         """Expire rows past ``expires_at``; cancel reminders that no longer apply."""
-        verdict: dict[int, OutboxStatus] = {}
+        verdict: dict[int | None, OutboxStatus] = {}  # claimed rows always have an id
         meeting_ids = {r.meeting_id for r in rows if r.kind == REMINDER and r.meeting_id}
         meetings = (
             {
                 m.id: m
                 for m in db.exec(
-                    select(Meeting).where(one_of(self.engine, Meeting.id, meeting_ids))
+                    select(Meeting).where(one_of(self.engine, col(Meeting.id), meeting_ids))
                 ).all()
             }
             if meeting_ids
             else {}
         )
-        answers: dict[tuple[int, int], str] = {}
+        answers: dict[tuple[int | None, int | None], str] = {}
         if meeting_ids:
             # Only the answers of the people in this claim (a meeting may have 10,000).
             people = {r.person_id for r in rows if r.kind == REMINDER and r.person_id}
             found = db.execute(
-                select(Rsvp.meeting_id, Rsvp.person_id, Rsvp.answer).where(
-                    one_of(self.engine, Rsvp.meeting_id, meeting_ids),
-                    one_of(self.engine, Rsvp.person_id, people),
+                select(col(Rsvp.meeting_id), col(Rsvp.person_id), col(Rsvp.answer)).where(
+                    one_of(self.engine, col(Rsvp.meeting_id), meeting_ids),
+                    one_of(self.engine, col(Rsvp.person_id), people),
                 )
             ).all()
             answers = {(m, p): answer for m, p, answer in found}
@@ -363,31 +381,29 @@ class OutboxDispatcher:
             if r.expires_at is not None and now >= r.expires_at:
                 verdict[r.id] = OutboxStatus.EXPIRED
             elif r.kind == REMINDER and r.meeting_id:
-                m = meetings.get(r.meeting_id)
-                if m is None or m.status == "cancelled":
-                    verdict[r.id] = OutboxStatus.CANCELLED
-                elif now >= m.starts_at:
-                    verdict[r.id] = OutboxStatus.EXPIRED
-                elif r.expires_at is not None and r.expires_at != m.starts_at:
-                    verdict[r.id] = OutboxStatus.CANCELLED  # planned for an old start time
-                elif answers.get((r.meeting_id, r.person_id)) != "yes":
-                    verdict[r.id] = OutboxStatus.CANCELLED
+                answer = answers.get((r.meeting_id, r.person_id))
+                meeting = meetings.get(r.meeting_id)
+                ends_in = reminders.still_applies(meeting, answer, r.expires_at, now)
+                if ends_in is not None:
+                    verdict[r.id] = ends_in
         for status in (OutboxStatus.EXPIRED, OutboxStatus.CANCELLED):
             ids = [i for i, v in verdict.items() if v == status]
             if ids:
                 db.execute(
                     update(OutboxMessage)
-                    .where(one_of(self.engine, OutboxMessage.id, ids))
+                    .where(one_of(self.engine, col(OutboxMessage.id), ids))
                     .values(status=status, lease_until=None)
                     .execution_options(synchronize_session=False)
                 )
         return [r for r in rows if r.id not in verdict]
 
-    def finish(self, row: OutboxMessage, delivery: Delivery, now: datetime) -> bool:
+    def finish(self, row: OutboxMessage | Taken, delivery: Delivery, now: datetime) -> bool:
         """Record the outcome, fenced on our claim: False if another dispatcher took it over."""
         return self.finish_many([row], delivery, now) == 1
 
-    def finish_many(self, rows: list[OutboxMessage], delivery: Delivery, now: datetime) -> int:
+    def finish_many(
+        self, rows: Sequence[OutboxMessage | Taken], delivery: Delivery, now: datetime
+    ) -> int:
         """Mark rows sent together (one multicast = one outcome); fenced on our claim."""
         if not rows:
             return 0
@@ -415,15 +431,15 @@ class OutboxDispatcher:
         stmt = (
             update(OutboxMessage)
             .where(
-                one_of(self.engine, OutboxMessage.id, [r.id for r in rows]),
-                OutboxMessage.status == OutboxStatus.SENDING,
-                OutboxMessage.claimed_by == self.name,
+                one_of(self.engine, col(OutboxMessage.id), [r.id for r in rows]),
+                col(OutboxMessage.status) == OutboxStatus.SENDING,
+                col(OutboxMessage.claimed_by) == self.name,
             )
             .values(**values)
             .execution_options(synchronize_session=False)
         )
         with Session(self.engine) as db:
-            done = db.execute(stmt).rowcount
+            done = affected(db.execute(stmt))
             db.commit()
         if done != len(rows):
             log.warning("%d outbox rows were taken over before they were marked", len(rows) - done)
@@ -472,7 +488,9 @@ class OutboxDispatcher:
             )
         if not reachable:
             return
-        messenger = self.messengers.get(reachable[0].account.channel)
+        first = reachable[0].account
+        assert first is not None  # reachable rows have an account
+        messenger = self.messengers.get(first.channel)
         if not isinstance(messenger, Multicaster):
             # The channel lost multicast (reconfigured): fall back to pushes with row keys.
             for item in reachable:
@@ -522,13 +540,13 @@ class OutboxDispatcher:
     def next_due(self) -> datetime | None:
         with Session(self.engine) as db:
             pending = db.exec(
-                select(func.min(OutboxMessage.due_at)).where(
-                    OutboxMessage.status == OutboxStatus.PENDING
+                select(func.min(col(OutboxMessage.due_at))).where(
+                    col(OutboxMessage.status) == OutboxStatus.PENDING
                 )
             ).first()
             leased = db.exec(
-                select(func.min(OutboxMessage.lease_until)).where(
-                    OutboxMessage.status == OutboxStatus.SENDING
+                select(func.min(col(OutboxMessage.lease_until))).where(
+                    col(OutboxMessage.status) == OutboxStatus.SENDING
                 )
             ).first()
         times = [t for t in (pending, leased) if t is not None]
@@ -554,7 +572,7 @@ class OutboxDispatcher:
         """
         total = 0
         limits = self._limits()
-        inflight: dict[asyncio.Task, int] = {}  # send task → rows it carries
+        inflight: dict[asyncio.Future[None], int] = {}  # send task → rows it carries
         try:
             while True:
                 self._wake.clear()  # rows committed before this claim are seen by it
@@ -566,27 +584,29 @@ class OutboxDispatcher:
                 else:
                     total += handled
                     if items:
-                        task = asyncio.create_task(self._send_round(items, limits))
-                        inflight[task] = len(items)
+                        sending = asyncio.create_task(self._send_round(items, limits))
+                        inflight[sending] = len(items)
                     if sum(inflight.values()) < PIPELINE * self.batch:
                         continue
                     done, _ = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    del inflight[task]
-                    task.result()  # raise a marking error here, not later
+                for finished in done:
+                    del inflight[finished]
+                    finished.result()  # raise a marking error here, not later
         finally:
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
 
-    async def _next_event(self, inflight: Mapping[asyncio.Task, int]) -> set[asyncio.Future]:
+    async def _next_event(
+        self, inflight: Mapping[asyncio.Future[None], int]
+    ) -> set[asyncio.Future[Any]]:
         """Wait for a send to finish, a wake-up or the next due row; return finished sends."""
         nxt = await anyio.to_thread.run_sync(self.next_due)
         # ≥ 5 ms: a due row another dispatcher is claiming right now is not spun on
         return await self._until_due(nxt, set(inflight), floor=0.005)
 
     async def _until_due(
-        self, nxt: datetime | None, others: set[asyncio.Future], *, floor: float = 0.0
-    ) -> set[asyncio.Future]:
+        self, nxt: datetime | None, others: set[asyncio.Future[Any]], *, floor: float = 0.0
+    ) -> set[asyncio.Future[Any]]:
         """Wait until ``nxt`` (at most ``MAX_SLEEP``), a wake-up, or any of ``others``; return
         those of ``others`` that finished."""
         delay = MAX_SLEEP

@@ -1,39 +1,33 @@
 """APScheduler 3 (in-memory job store) wakes things up; the database holds the truth.
 
 One asyncio task runs the outbox dispatcher (sleeping until the next due row); APScheduler
-runs the periodic jobs of ``schedules.jobs``. Nothing is stored in APScheduler, so several
+runs the periodic jobs of ``JOB_MODULES``. Nothing is stored in APScheduler, so several
 processes may run this at once and a restart loses nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-import pkgutil
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 import anyio
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from schedules import ideas_jobs, initiatives_jobs, jobs
 from schedules.jobs import REGISTRY, JobContext
 from schedules.outbox import OutboxDispatcher
+
+# Every module whose ``@periodic`` jobs the scheduler runs; a new job module is added here.
+JOB_MODULES: tuple[ModuleType, ...] = (jobs, ideas_jobs, initiatives_jobs)
 
 log = logging.getLogger("kyodo.scheduler")
 
 
 def load_job_modules() -> None:
-    """Import the modules that register periodic jobs (``schedules/<domain>_jobs.py``)."""
-    import schedules.jobs
-
-    for module in pkgutil.iter_modules(schedules.__path__):
-        if module.name.endswith("_jobs"):
-            importlib.import_module(f"schedules.{module.name}")
-    try:
-        import schedules.periodic
-    except ModuleNotFoundError as exc:
-        if exc.name != "schedules.periodic":
-            raise
+    """The periodic jobs are the ``@periodic`` functions of ``JOB_MODULES``, imported above;
+    kept so callers can say they need the registry filled."""
 
 
 class Scheduler:

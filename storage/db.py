@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, any_, event, literal, text
+from sqlalchemy import Connection, CursorResult, Engine, Result, any_, event, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Mapped, QueryableAttribute
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, create_engine
 
@@ -95,16 +97,23 @@ def insert_or_skip(engine: Engine | Connection, table):
     return (postgresql.insert if is_postgres(engine) else sqlite.insert)(table)
 
 
-def one_of(engine: Engine | Connection, column: ColumnElement, values) -> ColumnElement[bool]:
+def one_of(
+    engine: Engine | Connection, column: ColumnElement[Any] | Mapped[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
     """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter.
 
     A 500-value ``IN`` list is a new, long SQL text every time: psycopg re-parses it on every
     execution (its parse cache skips long queries) and can never prepare it. An array keeps
     the text fixed, so the statement is parsed once and prepared.
     """
+    expr = (
+        column
+        if isinstance(column, ColumnElement)
+        else cast(QueryableAttribute[Any], column).expression
+    )
     if is_postgres(engine):
-        return column == any_(literal(list(values), ARRAY(column.type)))
-    return column.in_(list(values))
+        return expr == any_(literal(list(values), ARRAY(expr.type)))
+    return expr.in_(list(values))
 
 
 @contextmanager
@@ -123,3 +132,17 @@ def ping(engine: Engine) -> None:
     """Raise if the database cannot answer a query against our schema."""
     with engine.connect() as conn:
         conn.execute(text("SELECT 1 FROM processed_event WHERE 1 = 0"))
+
+
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE/DELETE touched: ``Session.execute`` types its result as ``Result``, but
+    for DML it is always a ``CursorResult``, which has ``rowcount``."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def stored_id(row_id: int | None) -> int:
+    """The id of a row read from (or flushed to) the store, where it is never None; SQLModel
+    types every ``id`` as ``int | None`` because a new, unsaved row has none yet."""
+    if row_id is None:
+        raise ValueError("row has no id: it was never flushed to the store")
+    return row_id

@@ -9,13 +9,13 @@ simulator shows their organisations, initiatives, plans and ideas. Display names
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, SQLModel, select
 
-from storage import ledger
+from storage import ledger, outbox
 from storage.models import (
     Actor,
     ActorKind,
@@ -198,7 +198,16 @@ IDEA_CALL = {
     "categories": ["bousai", "tabunka"],
 }
 
-IDEAS = [
+
+class _IdeaSpec(TypedDict):
+    author: str
+    body: str
+    reason: str
+    status: IdeaStatus
+    supporters: list[str]
+
+
+IDEAS: list[_IdeaSpec] = [
     {
         "author": "nguyen",
         "body": "Make a one-page picture guide of the nearest evacuation site in English, "
@@ -367,15 +376,19 @@ def load_demo(engine: Engine, now: datetime | None = None) -> dict[str, int]:
             status="open",
             created_by=people["yamamoto"].id,
         )
-        for spec in IDEAS:
+        for idea_spec in IDEAS:
             idea = _get_or_add(
                 db,
                 Idea,
-                {"call_id": call.id, "author_id": people[spec["author"]].id, "body": spec["body"]},
-                reason=spec["reason"],
-                status=spec["status"],
+                {
+                    "call_id": call.id,
+                    "author_id": people[idea_spec["author"]].id,
+                    "body": idea_spec["body"],
+                },
+                reason=idea_spec["reason"],
+                status=idea_spec["status"],
             )
-            for who in spec["supporters"]:
+            for who in idea_spec["supporters"]:
                 _get_or_add(db, IdeaSupport, {"idea_id": idea.id, "person_id": people[who].id})
 
         for spec in _meetings(now):
@@ -415,7 +428,8 @@ def _remind(db: Session, meeting: Meeting, person: Person, now: datetime) -> Non
         text = f"Reminder: {meeting.title}\n{when} at {where}"
     else:
         text = f"【リマインド】{meeting.title}\n日時: {when}\n場所: {where}"
-    db.add(
+    outbox.queue(
+        db,
         OutboxMessage(
             audience="person",
             person_id=person.id,
@@ -425,9 +439,8 @@ def _remind(db: Session, meeting: Meeting, person: Person, now: datetime) -> Non
             meeting_id=meeting.id,
             due_at=due,
             expires_at=meeting.starts_at,
-        )
+        ),
     )
-    db.flush()
 
 
 COUNTED = (

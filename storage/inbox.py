@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, bindparam, delete, text
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, text
 
 from storage.db import insert_or_skip, is_postgres, one_of
 from storage.models import InboxEvent
 
-TABLE = InboxEvent.__table__
+TABLE: Table = InboxEvent.metadata.tables[InboxEvent.__tablename__]
 
 # How long handled event ids are remembered (the retention job purges older ones) and the
 # replay window derived from it: LINE signs no timestamp, so a captured signed body is

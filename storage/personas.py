@@ -84,6 +84,7 @@ def person_for(db: Session, persona: Persona) -> Person:
     )
     db.add(person)
     db.flush()
+    assert person.id is not None  # assigned by the flush
     db.add(ChannelAccount(person_id=person.id, channel=CHANNEL, external_id=persona.key))
     db.flush()
     return person

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, cast, delete, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.ledger import forget_person
 from storage.models import (
@@ -54,11 +54,14 @@ def erase_person(
         )
     ).all()
     names = {n for n in (person.display_name, person.real_name) if n and len(n) >= 2}
-    accounts = db.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id)).all()
+    accounts = db.exec(
+        select(ChannelAccount).where(col(ChannelAccount.person_id) == person.id)
+    ).all()
     for account in accounts:
         db.execute(
             delete(DialogState).where(
-                DialogState.channel == account.channel, DialogState.user_id == account.external_id
+                col(DialogState.channel) == account.channel,
+                col(DialogState.user_id) == account.external_id,
             )
         )
         db.delete(account)
@@ -74,32 +77,36 @@ def erase_person(
             actor.strengths = []
             actor.invite_code = None
             db.add(actor)
-    db.execute(delete(Membership).where(Membership.person_id == person.id))
+    db.execute(delete(Membership).where(col(Membership.person_id) == person.id))
     orphans = [o for o in (_without_admin(db, a) for a in administered) if o is not None]
-    db.execute(delete(Subscription).where(Subscription.person_id == person.id))
-    db.execute(delete(Rsvp).where(Rsvp.person_id == person.id))
-    db.execute(delete(KeyValue).where(KeyValue.key.like(f"rate:{person.id}:%")))
+    db.execute(delete(Subscription).where(col(Subscription.person_id) == person.id))
+    db.execute(delete(Rsvp).where(col(Rsvp.person_id) == person.id))
+    db.execute(delete(KeyValue).where(col(KeyValue.key).like(f"rate:{person.id}:%")))
     db.execute(
         update(Participation)
-        .where(Participation.person_id == person.id)
+        .where(col(Participation.person_id) == person.id)
         .values(status="withdrawn", message=None, updated_at=now)
     )
     db.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.person_id == person.id,
-            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            col(OutboxMessage.person_id) == person.id,
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
         .values(status=OutboxStatus.CANCELLED, payload=[])
     )
-    db.execute(update(OutboxMessage).where(OutboxMessage.person_id == person.id).values(payload=[]))
+    db.execute(
+        update(OutboxMessage).where(col(OutboxMessage.person_id) == person.id).values(payload=[])
+    )
     if names:
         quoted = or_(
             *(cast(OutboxMessage.payload, String).contains(n, autoescape=True) for n in names)
         )
         db.execute(
             update(OutboxMessage)
-            .where(quoted, OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            .where(
+                quoted, col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+            )
             .values(status=OutboxStatus.CANCELLED, payload=[])
         )
         db.execute(update(OutboxMessage).where(quoted).values(payload=[]))
@@ -121,8 +128,8 @@ def _without_admin(db: Session, actor_id: int) -> OrphanedOrganisation | None:
         return None
     members = db.exec(
         select(Membership)
-        .where(Membership.actor_id == actor_id)
-        .order_by(Membership.created_at, Membership.id)
+        .where(col(Membership.actor_id) == actor_id)
+        .order_by(col(Membership.created_at), col(Membership.id))
     ).all()
     if any(m.role == "admin" for m in members):
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, text
+from sqlalchemy import ColumnElement, TextClause, and_, text
 
 SEARCH_OBJECTS = frozenset({"initiative_fts", "ix_search_initiative_text"})
 FTS_MIN = 3  # the trigram tokenizer needs at least three characters
@@ -36,9 +36,9 @@ def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def keyword_clause(dialect: str, keyword: str) -> ColumnElement[bool] | None:
+def keyword_clause(dialect: str, keyword: str) -> ColumnElement[bool] | TextClause | None:
     """A WHERE clause over ``initiative`` matching every term (AND)."""
-    clauses = []
+    clauses: list[ColumnElement[bool] | TextClause] = []
     for i, term in enumerate(terms(keyword)):
         p = f"kw{i}"
         if dialect == "postgresql":

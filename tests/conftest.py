@@ -15,9 +15,28 @@ from bot.clock import FixedClock
 from bot.settings import Settings
 from tests.support.database import TEST_URL_ENV, prepare, test_database_url, wipe
 from tests.support.messengers import RecordingMessenger
+from tests.support.optional_parts import sort_out, summary_line
 
 ON_CI = os.environ.get("CI", "").lower() == "true"
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo, a Tuesday
+_NOT_RUN = pytest.StashKey[str]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect tests whose optional part (LINE spec, Chromium, Node) is missing; on CI fail."""
+    keep, notes = sort_out(items, on_ci=ON_CI)
+    if not notes:
+        return
+    dropped = [item for item in items if item not in keep]
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
+    config.stash[_NOT_RUN] = summary_line(notes, len(dropped))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    line = config.stash.get(_NOT_RUN, None)
+    if line:
+        terminalreporter.write_line(line, yellow=True, bold=True)
 
 
 @pytest.fixture(scope="session")

@@ -66,3 +66,21 @@ def test_prefix_cannot_be_registered_twice():
         @action("t1")
         class Other:
             x: int
+
+
+@action("t2")
+class Other:
+    item_id: int
+
+
+def test_unpack_with_the_expected_type_returns_it_and_refuses_another_action():
+    data = pack(Sample(item_id=7, note="n", flag=False, maybe=3, mode="join"))
+    typed: Sample = unpack(data, Sample)
+    assert typed.item_id == 7 and typed.maybe == 3
+    with pytest.raises(ActionError, match="expected Other"):
+        unpack(data, Other)
+
+
+def test_actions_are_frozen_dataclasses():
+    with pytest.raises(AttributeError):
+        Other(1).item_id = 2  # type: ignore[misc]  # deliberately writing a frozen field

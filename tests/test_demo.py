@@ -64,6 +64,6 @@ def test_the_simulator_shows_the_demo_people_without_duplicates(app, engine):
         assert c.get("/simulator/config").status_code == 200
         r = c.post("/simulator/clock", json={"advance": "PT48H"})
         assert r.json()["delivered"] >= 1  # the demo meeting's 48-hour reminders
-        feed = c.app.state.runtime.extras["simulator_hub"].feeds
+        feed = c.app.state.runtime.simulator_hub.feeds
         assert any("リマインド" in e.replies[0]["text"] for e in feed["suzuki"])
     assert count(engine, "person") == people

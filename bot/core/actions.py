@@ -13,7 +13,8 @@ import dataclasses
 import enum
 import types
 import typing
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
 from urllib.parse import quote, unquote
 
 VERSION = "k1"
@@ -28,8 +29,12 @@ class ActionError(ValueError):
     """The payload is malformed, unknown, tampered with or too long."""
 
 
-def action(prefix: str):
-    """Register a frozen dataclass as an action with a short unique ``prefix``."""
+@dataclass_transform(frozen_default=True)
+def action(prefix: str) -> Callable[[type[T]], type[T]]:
+    """Register a frozen dataclass as an action with a short unique ``prefix``.
+
+    ``dataclass_transform`` tells type checkers the class becomes a frozen dataclass, so
+    ``Join(42)`` is checked against its fields."""
 
     def wrap(cls: type[T]) -> type[T]:
         if SEP in prefix or not prefix:
@@ -92,6 +97,7 @@ def pack(obj: Any) -> str:
     prefix = getattr(type(obj), "prefix", None)
     if prefix is None or _registry.get(prefix) is not type(obj):
         raise ActionError(f"{type(obj).__name__} is not a registered action")
+    assert dataclasses.is_dataclass(obj)  # action() made every registered class one
     parts = [VERSION, prefix] + [_encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)]
     data = SEP.join(parts)
     if len(data) > MAX_LENGTH:
@@ -99,8 +105,15 @@ def pack(obj: Any) -> str:
     return data
 
 
-def unpack(data: str) -> Any:
-    """Decode a payload from any channel. Unknown, old or tampered payloads raise ActionError."""
+@overload
+def unpack(data: str) -> object: ...
+@overload
+def unpack(data: str, expected: type[T]) -> T: ...
+def unpack(data: str, expected: type[Any] | None = None) -> object:
+    """Decode a payload from any channel. Unknown, old or tampered payloads raise ActionError.
+
+    With ``expected``, the result is that action type (another action raises ActionError), so
+    the caller gets it typed."""
     if not isinstance(data, str) or len(data) > MAX_LENGTH:
         raise ActionError("payload too long")
     parts = data.split(SEP)
@@ -109,13 +122,16 @@ def unpack(data: str) -> Any:
     cls = _registry.get(parts[1])
     if cls is None:
         raise ActionError("unknown action")
-    fields = dataclasses.fields(cls)
+    fields = dataclasses.fields(cls)  # every registered class is a dataclass (see action)
     values = parts[2:]
     if len(values) != len(fields):
         raise ActionError("wrong number of fields")
     hints = _field_types(cls)
     kwargs = {f.name: _decode(v, hints[f.name]) for f, v in zip(fields, values, strict=True)}
-    return cls(**kwargs)
+    decoded = cls(**kwargs)
+    if expected is not None and not isinstance(decoded, expected):
+        raise ActionError(f"expected {expected.__name__}, got {cls.__name__}")
+    return decoded
 
 
 def is_action(data: str) -> bool:

@@ -25,7 +25,8 @@ from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlmodel import Session, select
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.core.dialog import Dialog
@@ -37,6 +38,7 @@ from bot.core.text import sanitize
 from bot.core.turn import Turn
 from bot.i18n import Catalog
 from bot.logs import pseudonym
+from bot.settings import Settings
 from bot.ward import Ward
 from storage.db import insert_or_skip, is_postgres, session_scope
 from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person, ProcessedEvent
@@ -93,7 +95,7 @@ class Dispatcher:
         catalog: Catalog,
         ward: Ward,
         clock: Clock,
-        config: Any = None,
+        config: Settings,
         messengers: dict[str, Messenger] | None = None,
         default_language: str = "ja",
     ):
@@ -111,7 +113,10 @@ class Dispatcher:
             weakref.WeakValueDictionary()
         )
         # SQLite serialises writers anyway: more threads only add lock and GIL contention.
-        self.concurrency = 1 if not is_postgres(engine) else max(1, engine.pool.size())
+        pool = engine.pool  # PostgreSQL's is a QueuePool of pool_size connections
+        self.concurrency = (
+            max(1, pool.size()) if is_postgres(engine) and isinstance(pool, QueuePool) else 1
+        )
         self._limiter: anyio.CapacityLimiter | None = None
         self.counters = HourlyCounters()
 
@@ -259,10 +264,10 @@ class Dispatcher:
     def _identify(self, db: Session, event: Inbound) -> Person:
         found = db.exec(
             select(ChannelAccount, Person)
-            .join(Person, Person.id == ChannelAccount.person_id)
+            .join(Person, col(Person.id) == col(ChannelAccount.person_id))
             .where(
-                ChannelAccount.channel == event.address.channel,
-                ChannelAccount.external_id == event.address.user_id,
+                col(ChannelAccount.channel) == event.address.channel,
+                col(ChannelAccount.external_id) == event.address.user_id,
             )
         ).first()
         if found is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-Style = Literal["primary", "danger", "default"]
+Style = Literal["primary", "danger", "default", "subtle"]  # subtle: set apart (通報する)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

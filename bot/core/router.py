@@ -21,9 +21,12 @@ from bot.core.events import (
     Unfollowed,
     Unsupported,
 )
+from bot.core.replies import Reply
 from bot.core.turn import Turn
 
 Handler = Callable[..., None]
+# A check or guard: replies stop (check) or roll back (guard) the turn; None lets it go on.
+Guard = Callable[[Turn], list[Reply] | None]
 
 
 def normalize(text: str) -> str:
@@ -39,11 +42,12 @@ class Router:
         self.actions: dict[type, Handler] = {}
         self.forms: dict[type, Handler] = {}
         self.steps: dict[str, Handler] = {}
+        self.flows: dict[str, Handler] = {}  # flow -> handler(turn, text) for any of its steps
         self.events: dict[type, Handler] = {}
         self.fallback_handler: Handler | None = None
         self.bad_action_handler: Handler | None = None
-        self.guards: list[Handler] = []  # fn(turn) -> list[Reply] | None, before commit
-        self.checks: list[Handler] = []  # fn(turn) -> list[Reply] | None, before routing
+        self.guards: list[Guard] = []  # run before commit
+        self.checks: list[Guard] = []  # run before routing
 
     # ---------------------------------------------------------------- registration
     def command(
@@ -92,6 +96,10 @@ class Router:
 
         return wrap
 
+    def flow(self, name: str, fn: Handler) -> None:
+        """Register ``fn(turn, text)`` for text typed at any step of flow ``name`` (wizards)."""
+        self.flows[name] = fn
+
     def on(self, event_type: type) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             self.events[event_type] = fn
@@ -107,13 +115,13 @@ class Router:
         self.bad_action_handler = fn
         return fn
 
-    def before(self, fn: Handler) -> Handler:
+    def before(self, fn: Guard) -> Guard:
         """Register ``fn(turn)`` run before routing; returning replies stops the turn there
         (what ``fn`` wrote is committed, e.g. a rate counter)."""
         self.checks.append(fn)
         return fn
 
-    def guard(self, fn: Handler) -> Handler:
+    def guard(self, fn: Guard) -> Guard:
         """Register ``fn(turn)`` run after the handler, before commit.
 
         Returning replies aborts the turn: everything it wrote is rolled back (the dialog keeps
@@ -124,14 +132,16 @@ class Router:
         return fn
 
     def include(self, other: Router) -> None:
-        for mine, theirs in (
+        tables: tuple[tuple[dict[Any, Any], dict[Any, Any]], ...] = (
             (self.commands, other.commands),
             (self.keywords, other.keywords),
             (self.actions, other.actions),
             (self.forms, other.forms),
             (self.steps, other.steps),
+            (self.flows, other.flows),
             (self.events, other.events),
-        ):
+        )
+        for mine, theirs in tables:
             clash = set(mine) & set(theirs)
             if clash:
                 raise ValueError(f"routes registered twice: {sorted(map(str, clash))}")
@@ -184,6 +194,8 @@ class Router:
                 return self.commands[command](turn, "")
             if turn.dialog.active and turn.dialog.step in self.steps:
                 return self.steps[turn.dialog.step](turn, event.text)
+            if turn.dialog.active and turn.dialog.flow in self.flows:
+                return self.flows[turn.dialog.flow](turn, event.text)
             if command is not None:
                 return self.commands[command](turn, "")
             return self._fallback(turn)

@@ -13,16 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update as sa_update
 from sqlmodel import Session
 
+from bot.core.capabilities import ChannelInfo, channel_info
 from bot.core.dialog import Dialog
 from bot.core.events import Inbound
 from bot.core.replies import Reply, Text, to_json
 from bot.i18n import Catalog, Translator
+from bot.settings import Settings
 from bot.ward import Ward
-from storage.db import insert_or_skip
-from storage.models import AuditLog, OutboxMessage, OutboxStatus, Person
+from storage import outbox
+from storage.models import AuditLog, OutboxMessage, Person
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Turn:
     now: datetime
     catalog: Catalog
     ward: Ward
-    config: Any = None  # bot.settings.Settings (read-only use: URLs, policy version)
+    config: Settings  # read-only use: URLs, policy version, limits
     commands: dict[str, Any] = field(default_factory=dict)  # name -> handler(turn, args)
     staff_commands: frozenset[str] = frozenset()  # names staff help lists
     created: list[Any] = field(default_factory=list)  # rows this turn inserted (guards read it)
@@ -42,6 +43,11 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     notified: list[int] = field(default_factory=list)  # outbox ids written this turn
     counters: Any = None  # the dispatcher's in-process HourlyCounters (rate limits), if any
+
+    @property
+    def channel(self) -> ChannelInfo:
+        """What the person's channel can show (``turn.channel.supports(Form)``)."""
+        return channel_info(self.event.address.channel)
 
     # ------------------------------------------------------------------ language and time
     @property
@@ -128,21 +134,8 @@ class Turn:
         ``chat.update`` calls (Tier 3: ~50 a minute), not 1,000 queued behind new posts.
         """
         payload = [to_json(r) for r in replies]
-        if update and thread_key:
-            waiting = self.db.execute(
-                sa_update(OutboxMessage)
-                .where(
-                    OutboxMessage.audience == "staff",
-                    OutboxMessage.thread_key == thread_key,
-                    OutboxMessage.staff_update.is_(True),
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                )
-                .values(payload=payload)
-                .returning(OutboxMessage.id)
-                .execution_options(synchronize_session=False)
-            ).first()
-            if waiting is not None:
-                return None
+        if update and thread_key and outbox.refresh_waiting_update(self.db, thread_key, payload):
+            return None
         return self._queue(
             OutboxMessage(
                 audience="staff",
@@ -157,15 +150,9 @@ class Turn:
         )
 
     def _queue(self, row: OutboxMessage) -> int | None:
-        """One ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id``: a key written
-        before (this turn, an earlier one, or a concurrent process) inserts nothing."""
-        stmt = (
-            insert_or_skip(self.db.get_bind(), OutboxMessage)
-            .values(**row.model_dump(exclude={"id"}))
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.id)
-        )
-        row_id = self.db.execute(stmt).scalar()
+        """A key written before (this turn, an earlier one, or a concurrent process) inserts
+        nothing; see ``storage.outbox.queue``."""
+        row_id = outbox.queue(self.db, row)
         if row_id is not None:
             self.notified.append(row_id)
         return row_id

@@ -12,7 +12,7 @@ from datetime import timedelta
 import anyio
 from fastapi import APIRouter, HTTPException, Request, Response
 from icalendar import Calendar, Event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.signed_links import verify
 from storage.models import Meeting, Person, Rsvp
@@ -110,14 +110,14 @@ async def person_feed(token: str, request: Request) -> Response:
             if person is None or len(token) < 16:
                 return None
             rows = db.exec(
-                select(Meeting, Rsvp.answer)
-                .join(Rsvp, Rsvp.meeting_id == Meeting.id)
+                select(Meeting, col(Rsvp.answer))
+                .join(Rsvp, col(Rsvp.meeting_id) == col(Meeting.id))
                 .where(
-                    Rsvp.person_id == person.id,
-                    Rsvp.answer.in_(["yes", "maybe", "waitlisted"]),
-                    Meeting.starts_at >= now - FEED_HISTORY,
+                    col(Rsvp.person_id) == person.id,
+                    col(Rsvp.answer).in_(["yes", "maybe", "waitlisted"]),
+                    col(Meeting.starts_at) >= now - FEED_HISTORY,
                 )
-                .order_by(Meeting.starts_at)
+                .order_by(col(Meeting.starts_at))
             ).all()
             return [(m, a) for m, a in rows]
 

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.signed_links import verify
 from handlers.idea_views import export_path, status_label, support_counts, when
+from storage.db import stored_id
 from storage.models import Idea, IdeaCall, Person
 
 log = logging.getLogger("kyodo.exports")
@@ -54,12 +55,14 @@ def idea_call_csv(runtime, call_id: int) -> bytes | None:
         if call is None:
             return None
         ideas = db.exec(
-            select(Idea).where(Idea.call_id == call_id).order_by(Idea.created_at, Idea.id)
+            select(Idea)
+            .where(col(Idea.call_id) == call_id)
+            .order_by(col(Idea.created_at), col(Idea.id))
         ).all()
-        counts = support_counts(db, [i.id for i in ideas])
+        counts = support_counts(db, [stored_id(i.id) for i in ideas])
         authors = {
             p.id: p
-            for p in db.exec(select(Person).where(Person.id.in_({i.author_id for i in ideas})))
+            for p in db.exec(select(Person).where(col(Person.id).in_({i.author_id for i in ideas})))
         }
         out = io.StringIO()
         writer = csv.writer(out)
@@ -81,7 +84,7 @@ def idea_call_csv(runtime, call_id: int) -> bytes | None:
                     _safe(idea.reason),
                     status_label(idea.status, t),
                     _safe(idea.answer),
-                    counts.get(idea.id, 0),
+                    counts.get(stored_id(idea.id), 0),
                 ]
             )
     return out.getvalue().encode("utf-8-sig")
@@ -93,7 +96,15 @@ async def export_idea_call(
 ) -> Response:
     runtime = request.app.state.runtime
     now = runtime.clock.now()
-    if not verify(export_path(call_id), exp, sig, secret=runtime.settings.secret_key, now=now):
+    settings = runtime.settings
+    if not verify(
+        export_path(call_id),
+        exp,
+        sig,
+        secret=settings.secret_key,
+        now=now,
+        previous=settings.secret_key_previous,
+    ):
         log.info("export link refused", extra={"call_id": call_id})
         return PlainTextResponse("forbidden", status_code=403)
     body = await anyio.to_thread.run_sync(idea_call_csv, runtime, call_id)

@@ -18,7 +18,15 @@ router = APIRouter()
 async def my_data(person_id: int, request: Request, exp: str = "", sig: str = "") -> JSONResponse:
     runtime = request.app.state.runtime
     path = f"/mydata/{person_id}.json"
-    if not verify(path, exp, sig, secret=runtime.settings.secret_key, now=runtime.clock.now()):
+    settings = runtime.settings
+    if not verify(
+        path,
+        exp,
+        sig,
+        secret=settings.secret_key,
+        now=runtime.clock.now(),
+        previous=settings.secret_key_previous,
+    ):
         raise HTTPException(403, "link expired or invalid")
 
     def load() -> dict | None:

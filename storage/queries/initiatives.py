@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -23,6 +23,7 @@ from storage.search import keyword_clause
 PAGE = 10
 ACTIVE = ("joined", "waitlisted")
 HIDDEN_STATUSES = (InitiativeStatus.CANCELLED.value,)
+OPEN_STATUSES = (InitiativeStatus.RECRUITING.value, InitiativeStatus.PREPARING.value)
 
 
 def browse(
@@ -34,7 +35,8 @@ def browse(
     offset: int = 0,
     limit: int = PAGE,
 ) -> tuple[list[Initiative], bool]:
-    """Visible initiatives newest first; returns (page, has_more). Hidden/cancelled never show."""
+    """Visible initiatives, open ones (募集中, 準備中) first, newest first within each; returns
+    (page, has_more). Hidden/cancelled never show."""
     stmt = select(Initiative).where(
         col(Initiative.hidden).is_(False), col(Initiative.status).not_in(HIDDEN_STATUSES)
     )
@@ -46,7 +48,11 @@ def browse(
         clause = keyword_clause(db.get_bind().dialect.name, keyword)
         if clause is not None:
             stmt = stmt.where(clause)
-    stmt = stmt.order_by(col(Initiative.id).desc()).offset(max(offset, 0)).limit(limit + 1)
+    open_first = case(
+        (col(Initiative.status).in_(OPEN_STATUSES), 0), else_=1
+    )  # 募集中・準備中 before 実施中・完了, newest first within each
+    stmt = stmt.order_by(open_first, col(Initiative.id).desc())
+    stmt = stmt.offset(max(offset, 0)).limit(limit + 1)
     rows = list(db.exec(stmt).all())
     return rows[:limit], len(rows) > limit
 

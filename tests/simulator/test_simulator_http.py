@@ -27,7 +27,7 @@ PERSONAS = load_personas()
 
 
 def hub_of(client) -> Hub:
-    return client.app.state.runtime.extras["simulator_hub"]
+    return client.app.state.runtime.simulator_hub
 
 
 def person(engine, key: str) -> Person:
@@ -253,7 +253,11 @@ def test_a_clock_that_cannot_move_says_so(settings, engine):
 )
 def test_production_has_no_simulator_unless_asked(engine, clock, method, path):
     settings = Settings(
-        DATABASE_URL="sqlite://", KYODO_ENV="production", KYODO_RUN_SCHEDULER=False, _env_file=None
+        DATABASE_URL="sqlite://",
+        KYODO_ENV="production",
+        KYODO_RUN_SCHEDULER=False,
+        KYODO_SECRET_KEY="test-production-key-" + "x" * 32,  # production requires one
+        _env_file=None,
     )
     app = create_app(settings, engine=engine, clock=clock, run_scheduler=False, migrate=False)
     body = {"persona": "tanaka", "kind": "text", "text": "hi", "advance": "+2d"}
@@ -271,6 +275,7 @@ def test_production_with_kyodo_simulator_1_has_it(engine, clock):
         KYODO_ENV="production",
         KYODO_SIMULATOR="1",
         KYODO_RUN_SCHEDULER=False,
+        KYODO_SECRET_KEY="test-production-key-" + "x" * 32,  # production requires one
         _env_file=None,
     )
     app = create_app(settings, engine=engine, clock=clock, run_scheduler=False, migrate=False)
@@ -315,7 +320,7 @@ def test_the_event_stream_sends_the_feed_then_live_entries(app, engine):
             assert first[2][1]["now"] == START.isoformat()
             # a push from the outbox arrives on the open stream without a reload
             runtime = live.runtime
-            hub = runtime.extras["simulator_hub"]
+            hub = runtime.simulator_hub
             queue_push(engine, "sato", due_in=timedelta(), text="通知です")
             assert live.call(runtime.outbox.drain) == 1
             (name, entry), *_ = read_events(lines, until="entry")

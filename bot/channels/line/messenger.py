@@ -31,14 +31,15 @@ from linebot.v3.messaging import (
     ReplyMessageRequest,
 )
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.channels.line import quota
 from bot.channels.line.render import MAX_MESSAGES, batches, render
 from bot.clock import Clock
+from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
-from bot.core.replies import Reply, Text
+from bot.core.replies import Carousel, DatetimeRequest, Reply, Text
 from bot.i18n import Catalog
 from storage.models import ChannelAccount, Person
 
@@ -107,6 +108,7 @@ def _lower(headers: Any) -> dict[str, str]:
 
 class LineMessenger:
     channel = "line"
+    capabilities = declare("line", (DatetimeRequest, Carousel))  # a chat: no forms
     max_recipients = 500
 
     def __init__(
@@ -230,14 +232,17 @@ class LineMessenger:
             for batch in calls:
                 key = call_key(retry_key, index)
                 index += 1
-                delivery = await self._send(
-                    "multicast",
-                    lambda group=group, batch=batch, key=key: self.api.multicast_with_http_info(
+
+                def multicast(
+                    group: list[str] = group, batch: list[Message] = batch, key: str = key
+                ) -> Awaitable[Any]:
+                    return self.api.multicast_with_http_info(
                         MulticastRequest(to=group, messages=batch),
                         x_line_retry_key=key,
                         _request_timeout=self.timeout,
-                    ),
-                )
+                    )
+
+                delivery = await self._send("multicast", multicast)
                 if delivery.status is not DeliveryStatus.SENT:
                     return await self._after(delivery)
         return delivery
@@ -325,7 +330,10 @@ class LineMessenger:
     def _lookup_language(self, external_id: str) -> str | None:
         with Session(self.engine) as db:
             return db.exec(
-                select(Person.language)
-                .join(ChannelAccount, ChannelAccount.person_id == Person.id)
-                .where(ChannelAccount.channel == "line", ChannelAccount.external_id == external_id)
+                select(col(Person.language))
+                .join(ChannelAccount, col(ChannelAccount.person_id) == col(Person.id))
+                .where(
+                    col(ChannelAccount.channel) == "line",
+                    col(ChannelAccount.external_id) == external_id,
+                )
             ).first()

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.replies import Text, to_json
 from bot.i18n import Catalog
+from storage import outbox
 from storage.db import session_scope
 from storage.models import KeyValue, OutboxMessage
 
@@ -51,15 +52,19 @@ def alert_staff_once(
                 flag.updated_at = now
             db.add(flag)
             text = catalog.text("line.quota_reached", language)
-            db.add(
+            queued = outbox.queue(
+                db,
                 OutboxMessage(
                     audience="staff",
                     kind="line_quota",
                     payload=[to_json(Text(text=text))],
                     dedupe_key=f"line.quota:{month}",
                     due_at=now,
-                )
+                ),
             )
+            if queued is None:
+                db.rollback()  # another process queued this month's alert first
+                return False
     except IntegrityError:
         return False  # another process queued it first
     log.warning("LINE monthly quota reached; staff alerted")

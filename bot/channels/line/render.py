@@ -149,12 +149,14 @@ def postback(
 
 def flex_button(button: Button, label: str | None = None) -> FlexButton:
     style = "primary" if button.style in ("primary", "danger") else "secondary"
+    if button.style == "subtle":
+        style = "link"
     color = {"primary": COLOR_PRIMARY, "danger": COLOR_DANGER}.get(button.style)
     return FlexButton(
         action=postback(label or button.label, button.data, said=button.label),
         style=style,
         color=color,
-        height="md",
+        height="sm" if button.style == "subtle" else "md",
         margin="sm",
     )
 
@@ -220,7 +222,13 @@ def _card_bubble(card: Card, body_limit: int, field_limit: int) -> FlexBubble:
             for label, value in card.fields
         ]
         body.append(FlexBox(layout="vertical", spacing="sm", margin="lg", contents=rows))
-    buttons = [flex_button(b) for b in card.buttons if _usable(b)]
+    buttons: list[Any] = []
+    for b in card.buttons:
+        if not _usable(b):
+            continue
+        if b.style == "subtle" and buttons:  # a line sets 通報する apart from 賛同する etc.
+            buttons.append(FlexSeparator(margin="lg"))
+        buttons.append(flex_button(b))
     return FlexBubble(
         header=FlexBox(layout="vertical", contents=header, padding_bottom="none"),
         body=FlexBox(layout="vertical", contents=body) if body else None,

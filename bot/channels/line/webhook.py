@@ -32,6 +32,8 @@ from linebot.v3.webhooks import Event
 from bot.channels.line.inbound import CHANNEL, address_of, to_event
 from bot.channels.line.messenger import LineMessenger, without_env_lookups
 from bot.core.events import Followed, Inbound
+from bot.http_json import BadBody, parse_json, refuse, text_of
+from bot.runtime import Runtime
 from storage import inbox
 
 log = logging.getLogger("kyodo.line")
@@ -44,7 +46,7 @@ PROFILE_TIMEOUT = 3.0
 class LineChannel:
     """The LINE clients of one running process, and the decoder of its inbox rows."""
 
-    def __init__(self, runtime: Any):
+    def __init__(self, runtime: Runtime):
         settings = runtime.settings
         self.runtime = runtime
         self.replays_refused = 0  # events refused as too old to be told from a replay
@@ -120,18 +122,19 @@ def too_old(raw: dict[str, Any], now: datetime) -> bool:
 
 
 def inbox_rows(
-    body: str, now: datetime, *, refused: list[dict[str, Any]] | None = None
+    body: bytes, now: datetime, *, refused: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """The events of a verified body that Kyodo acts on, as inbox rows.
 
-    Raises ValueError for a body that is not a LINE callback. Standby-mode events, types
+    Raises BadBody (a ValueError) for a body that is not a LINE callback: not JSON, invalid
+    UTF-8, nested deeper than any LINE payload, or without an events list. Standby-mode events, types
     Kyodo ignores (join, unsend, …) and events without a user or an event id are dropped here,
     so they cost nothing downstream. The payload keeps JSON's ASCII escapes (NUL-safe).
     """
-    data = json.loads(body)
+    data = parse_json(body)
     events = data.get("events") if isinstance(data, dict) else None
     if not isinstance(events, list):
-        raise ValueError("no events list")
+        raise BadBody("no events list")
     rows = []
     for raw in events:
         if not isinstance(raw, dict) or raw.get("mode") == "standby":
@@ -162,8 +165,8 @@ def inbox_rows(
 
 @router.post("/line/webhook")
 async def line_webhook(request: Request) -> Response:
-    runtime = request.app.state.runtime
-    channel: LineChannel | None = runtime.extras.get("line")
+    runtime: Runtime = request.app.state.runtime
+    channel = runtime.line
     if channel is None:
         raise HTTPException(404, "LINE channel is not configured")
     signature = request.headers.get("x-line-signature")
@@ -171,16 +174,18 @@ async def line_webhook(request: Request) -> Response:
     if not signature:
         raise HTTPException(400, "missing signature")
     try:
-        body = raw_body.decode("utf-8")
-    except UnicodeDecodeError:
+        body = text_of(raw_body)
+    except BadBody as exc:
+        refuse("/line/webhook", exc)
         raise HTTPException(400, "malformed body") from None
     if not channel.validator.validate(body, signature):
         log.warning("LINE webhook with a bad signature rejected")
         raise HTTPException(400, "invalid signature")
     try:
         refused: list[dict[str, Any]] = []
-        rows = inbox_rows(body, runtime.clock.now(), refused=refused)
-    except ValueError:
+        rows = inbox_rows(raw_body, runtime.clock.now(), refused=refused)
+    except BadBody as exc:
+        refuse("/line/webhook", exc)
         raise HTTPException(400, "malformed body") from None
     if refused:
         channel.replays_refused += len(refused)
@@ -193,18 +198,18 @@ async def line_webhook(request: Request) -> Response:
     return Response(status_code=200)
 
 
-async def start(runtime) -> None:
+async def start(runtime: Runtime) -> None:
     """Create the LINE clients inside the running loop (aiohttp needs one) and register."""
     if not runtime.settings.line_enabled:
         return
     channel = LineChannel(runtime)
-    runtime.extras["line"] = channel
+    runtime.line = channel
     runtime.inbox.decoders[CHANNEL] = channel.decode
     runtime.add_messenger(channel.messenger)
 
 
-async def stop(runtime) -> None:
-    channel: LineChannel | None = runtime.extras.pop("line", None)
+async def stop(runtime: Runtime) -> None:
+    channel, runtime.line = runtime.line, None
     runtime.inbox.decoders.pop(CHANNEL, None)
     if channel is not None:
         await channel.close()

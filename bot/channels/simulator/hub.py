@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import weakref
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock
+from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
-from bot.core.replies import Reply, to_json
+from bot.core.replies import Carousel, DatetimeRequest, Form, FormErrors, Reply, to_json
 
 FEED_LIMIT = 300
 STAFF = "#staff"
@@ -54,10 +56,21 @@ class Entry:
         }
 
 
+_LIVE_HUBS: weakref.WeakSet[Hub] = weakref.WeakSet()
+
+
+def close_streams() -> None:
+    """Tell every open event stream of this process to end (the server is stopping), so a
+    graceful shutdown does not wait for browsers that would otherwise stay connected."""
+    for hub in list(_LIVE_HUBS):
+        hub.close_all()
+
+
 class Hub:
     """Feeds plus subscriber queues; all methods run on the event loop."""
 
     def __init__(self, clock: Clock):
+        _LIVE_HUBS.add(self)
         self.clock = clock
         self._seq = itertools.count(1)
         self.feeds: dict[str, deque[Entry]] = {}
@@ -85,6 +98,9 @@ class Hub:
                     queue.put_nowait((event, data))
                 except asyncio.QueueFull:  # a stalled browser: drop it, it will reconnect
                     self._subscribers[persona].discard(queue)
+
+    def close_all(self) -> None:
+        self._send(None, "bye", {})
 
     def broadcast_clock(self) -> None:
         self._send(None, "clock", {"now": self.clock.now().isoformat()})
@@ -170,6 +186,8 @@ class SimulatorMessenger:
     """The simulator as a channel: replies, pushes and staff posts land in the hub's feeds."""
 
     channel = "simulator"
+    # The phone pane shows chat replies, the staff (Slack-like) pane shows forms too.
+    capabilities = declare("simulator", (Form, FormErrors, DatetimeRequest, Carousel))
 
     def __init__(self, hub: Hub):
         self.hub = hub

@@ -38,7 +38,9 @@ from bot.core.events import (
     TextReceived,
 )
 from bot.core.replies import to_json
+from bot.runtime import Runtime
 from handlers.common import MENU, Menu
+from schedules.catch_up import catch_up
 from storage.personas import CHANNEL, Persona, ensure_personas, load_personas
 
 log = logging.getLogger("kyodo.simulator")
@@ -66,8 +68,8 @@ def _runtime(request: Request):
     return runtime
 
 
-def _hub(runtime) -> Hub:
-    hub = runtime.extras.get("simulator_hub")
+def _hub(runtime: Runtime) -> Hub:
+    hub = runtime.simulator_hub
     if hub is None:
         raise HTTPException(503, "simulator is starting")
     return hub
@@ -109,7 +111,7 @@ def parse_advance(value: str) -> timedelta:
     return delta
 
 
-def _clock_info(runtime) -> dict[str, Any]:
+def _clock_info(runtime: Runtime) -> dict[str, Any]:
     now = runtime.clock.now()
     from zoneinfo import ZoneInfo
 
@@ -160,6 +162,7 @@ async def simulator_config(request: Request) -> JSONResponse:
             "menu": menu,
             "ward": runtime.ward.name,
             "clock": _clock_info(runtime),
+            "public_url": runtime.settings.public_base_url,
         }
     )
 
@@ -197,6 +200,8 @@ async def simulator_events(
                 except TimeoutError:
                     yield ": ping\n\n"
                     continue
+                if event == "bye":  # the server is stopping (see hub.close_streams)
+                    return
                 if event == "clock":
                     data = _clock_info(runtime)
                 yield _sse(event, data, data.get("seq"))
@@ -237,9 +242,10 @@ def _event(body: SendBody, persona: Persona) -> Inbound:
     }
     missing = HTTPException(422, f"'{body.kind}' needs more fields")
     if body.kind == "text":
-        if not (body.text or "").strip():
+        text = (body.text or "").strip()
+        if not text:
             raise missing
-        return TextReceived(text=body.text.strip(), **common)
+        return TextReceived(text=text, **common)
     if body.kind == "action":
         if not body.data:
             raise missing
@@ -305,7 +311,8 @@ async def simulator_clock(request: Request) -> JSONResponse:
 
 @router.post("/clock")
 async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResponse:
-    """Fast-forward the injected clock, then deliver everything that became due."""
+    """Fast-forward the injected clock, running the periodic jobs that became due on the way
+    (deadlines, reminders, the weekly digest), then deliver everything that became due."""
     runtime = _runtime(request)
     advance = getattr(runtime.clock, "advance", None)
     if not callable(advance):
@@ -314,25 +321,27 @@ async def simulator_clock_advance(body: ClockBody, request: Request) -> JSONResp
         delta = parse_advance(body.advance)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
-    advance(delta)
+    ran = await anyio.to_thread.run_sync(
+        catch_up, runtime.job_context, delta, advance, runtime.settings.timezone
+    )
     delivered = await runtime.outbox.drain()
-    hub = runtime.extras.get("simulator_hub")
+    hub = runtime.simulator_hub
     if hub is not None:
         hub.broadcast_clock()
-    log.info("simulator clock advanced", extra={"seconds": delta.total_seconds()})
+    log.info("simulator clock advanced", extra={"seconds": delta.total_seconds(), "jobs": len(ran)})
     return JSONResponse({**_clock_info(runtime), "delivered": delivered})
 
 
 # ---------------------------------------------------------------- lifecycle
 
 
-async def start(runtime) -> None:
+async def start(runtime: Runtime) -> None:
     """Register the simulator channel and make sure every persona exists in the store."""
     if not runtime.settings.simulator_enabled:
         return
     hub = Hub(runtime.clock)
     hub.staff_keys.update(p.key for p in load_personas().values() if p.staff)
-    runtime.extras["simulator_hub"] = hub
+    runtime.simulator_hub = hub
     if "simulator" not in runtime.messengers:  # tests may inject their own stand-in
         runtime.add_messenger(SimulatorMessenger(hub))
     try:
@@ -341,5 +350,5 @@ async def start(runtime) -> None:
         log.warning("simulator personas not created: %s", type(exc).__name__)
 
 
-async def stop(runtime) -> None:
-    runtime.extras.pop("simulator_hub", None)
+async def stop(runtime: Runtime) -> None:
+    runtime.simulator_hub = None

@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack import inbound
 from bot.channels.slack.staff import StaffDirectory
 from bot.core.events import Inbound
+from bot.runtime import Runtime
 
 log = logging.getLogger("kyodo.slack")
 
@@ -64,7 +65,7 @@ def add_retry_handlers(client: AsyncWebClient, *, rate_limit_retries: int = 2) -
 
 
 def build_bolt_app(
-    runtime: Any,
+    runtime: Runtime,
     client: AsyncWebClient,
     *,
     directory: StaffDirectory | None = None,
@@ -134,8 +135,8 @@ def build_bolt_app(
         await dispatch(inbound.home_event(body, await who(body, context)))
 
     add_quiet_listeners(app, runtime)
-    runtime.extras["slack_inflight"] = inflight
-    runtime.extras["slack_directory"] = directory
+    runtime.slack_inflight = inflight
+    runtime.slack_directory = directory
     return app
 
 

@@ -30,9 +30,10 @@ from sqlmodel import Session
 
 from bot.channels.slack import render
 from bot.channels.slack.inbound import CHANNEL, SlackHandle
+from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
-from bot.core.replies import Form, FormErrors, Reply, Text
+from bot.core.replies import Carousel, DatetimeRequest, Form, FormErrors, Reply, Text
 from storage.models import StaffThread
 from storage.types import utcnow
 
@@ -82,6 +83,7 @@ def delivery_for(exc: BaseException) -> Delivery:
 
 class SlackMessenger:
     channel = CHANNEL
+    capabilities = declare(CHANNEL, (Form, FormErrors, DatetimeRequest, Carousel))
 
     def __init__(
         self,
@@ -207,7 +209,7 @@ class SlackMessenger:
             return Delivery(DeliveryStatus.SENT, "empty")
         try:
             root = await anyio.to_thread.run_sync(self._root, thread_key) if thread_key else None
-            if root is not None and update:
+            if root is not None and update and thread_key:
                 await self.client.chat_update(channel=root.channel_id, ts=root.ts, **msgs[0])
                 await anyio.to_thread.run_sync(self._touch, thread_key)
                 return Delivery(DeliveryStatus.SENT, request_id=root.ts)

@@ -1,6 +1,7 @@
 """Neutral replies → Slack Block Kit (pure functions, golden-tested).
 
-Every message carries a plain-text ``text`` fallback (notifications, screen readers). Slack's
+Every message carries a plain-text ``text`` fallback (notifications, screen readers). All text
+goes through ``bot/channels/slack/escape.py``: the fallback and mrkdwn are escaped the same way. Slack's
 limits are enforced here, never in handlers: long texts are cut with "…", long lists are split
 into several messages (≤50 blocks) or cut to one view (≤100 blocks).
 
@@ -16,6 +17,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.channels.slack.escape import escape, input_value
+from bot.channels.slack.escape import plain as plain_text
 from bot.core.replies import (
     Button,
     Card,
@@ -61,13 +64,8 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def escape(text: str) -> str:
-    """Slack mrkdwn control characters (&, <, >) so user text cannot form links or mentions."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": cut(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": cut(plain_text(text), limit), "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
@@ -211,7 +209,7 @@ def fallback(replies: Iterable[Reply]) -> str:
             parts.append(r.title)
         elif isinstance(r, FormErrors):
             parts.extend(msg for _, msg in r.errors)
-    return cut("\n".join(parts), FALLBACK_TEXT) or " "
+    return cut(escape("\n".join(parts)), FALLBACK_TEXT) or " "
 
 
 def messages(replies: Sequence[Reply], tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -266,7 +264,7 @@ def _element(f: FormField, tz: ZoneInfo) -> dict[str, Any]:
         if f.max_length:
             e["max_length"] = f.max_length
         if f.initial not in (None, ""):
-            e["initial_value"] = str(f.initial)
+            e["initial_value"] = input_value(str(f.initial))
     elif kind == "select":
         e = {"type": "static_select", "options": options}
         chosen = [o for o in options if o["value"] == str(f.initial)]
@@ -280,9 +278,9 @@ def _element(f: FormField, tz: ZoneInfo) -> dict[str, Any]:
             e["initial_options"] = chosen
     elif kind == "datetime":
         e = {"type": "datetimepicker"}
-        initial = epoch(f.initial, tz)
-        if initial is not None:
-            e["initial_date_time"] = initial
+        initial_at = epoch(f.initial, tz)
+        if initial_at is not None:
+            e["initial_date_time"] = initial_at
     elif kind == "date":
         e = {"type": "datepicker"}
         if isinstance(f.initial, date | datetime):

@@ -50,12 +50,15 @@ class StaffDirectory:
         return user_id in await self.members()
 
     async def members(self) -> frozenset[str]:
+        if not self.usergroup_id:
+            return frozenset()  # no staff user group configured: nobody is a member of it
+        usergroup = self.usergroup_id
         async with self._lock:
             now = time.monotonic()
             if self._members is not None and now < self._members_until:
                 return self._members
             try:
-                resp = await self.client.usergroups_users_list(usergroup=self.usergroup_id)
+                resp = await self.client.usergroups_users_list(usergroup=usergroup)
                 self._members = frozenset(resp.get("users") or ())
                 self._members_until = now + self.group_ttl
             except (TimeoutError, SlackClientError, OSError) as exc:

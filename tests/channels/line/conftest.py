@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from tests.channels.line.standin import LineStandIn
+from tests.support.optional_parts import line_messaging_spec, line_spec_dir
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
@@ -26,17 +26,12 @@ SPEC_ENV = "KYODO_LINE_SPEC"
 
 
 def spec_dir() -> Path:
-    """LINE's OpenAPI specs: ``../shared/specs/line`` from the repo root, or $KYODO_LINE_SPEC
-    (the messaging-api.yml file; webhook.yml sits next to it)."""
-    override = os.environ.get(SPEC_ENV)
-    if override:
-        return Path(override).resolve().parent
-    return (ROOT / ".." / "shared" / "specs" / "line").resolve()
+    """LINE's OpenAPI specs (see tests/support/optional_parts.py for where they are looked for)."""
+    return line_spec_dir()
 
 
 def messaging_spec() -> Path:
-    override = os.environ.get(SPEC_ENV)
-    return Path(override).resolve() if override else spec_dir() / "messaging-api.yml"
+    return line_messaging_spec()
 
 
 # ---------------------------------------------------------------- webhook.yml check
@@ -203,7 +198,7 @@ class LineClient:
 
     @property
     def channel(self):
-        return self.runtime.extras["line"]
+        return self.runtime.line
 
     def post(self, body: bytes, signature: str | None = "sign", **headers: str):
         if signature == "sign":

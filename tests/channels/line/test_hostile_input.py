@@ -238,6 +238,106 @@ def test_tampered_bodies_change_nothing(line, engine, line_api, ev, flip):
         )
 
 
+# ---------------------------------------------------------------- nesting depth and encodings
+MAX_DEPTH = 64  # bot/http_json.py's cap; LINE payloads are about 6 deep
+
+
+@st.composite
+def nested_bodies(draw) -> tuple[bytes, int]:
+    """A LINE callback with one field nested ``depth`` levels (arrays, objects or a mix)."""
+    depth = draw(st.one_of(st.integers(1, 80), st.integers(80, 5_000), st.just(100_000)))
+    kinds = draw(st.lists(st.sampled_from("[{"), min_size=1, max_size=4))
+    opened, closed = [], []
+    for i in range(depth):
+        kind = kinds[i % len(kinds)]
+        opened.append("[" if kind == "[" else '{"k":')
+        closed.append("]" if kind == "[" else "}")
+    inner = (
+        "".join(opened)
+        + draw(st.sampled_from(["1", '"x"', "null", '"[[{{"']))
+        + "".join(reversed(closed))
+    )
+    event = json.dumps(text_event(draw(users), "ヘルプ"))
+    body = '{"destination":"Ubot","events":[' + event[:-1] + ',"deep":' + inner + "}]}"
+    return body.encode(), depth + 3  # the body, events list and event add three levels
+
+
+INVALID_UTF8 = [
+    b"\xff",
+    b"\xfe\xff",
+    b"\x80",  # a lone continuation byte
+    b"\xc0\xaf",  # an overlong "/"
+    b"\xe0\x80\xaf",  # an overlong "/" in three bytes
+    b"\xed\xa0\x80",  # a UTF-16 surrogate encoded as UTF-8
+    b"\xf4\x90\x80\x80",  # beyond U+10FFFF
+    b"\xe3\x81",  # a truncated あ
+    b"\xf8\x88\x80\x80\x80",  # a five-byte form
+]
+invalid_encodings = st.one_of(
+    st.builds(
+        lambda body, bad, at: body[: at % len(body)] + bad + body[at % len(body) :],
+        st.just(json.dumps({"destination": "Ubot", "events": []}).encode()),
+        st.sampled_from(INVALID_UTF8),
+        st.integers(0, 200),
+    ),
+    st.builds(
+        lambda text, codec: json.dumps(
+            {"destination": "Ubot", "events": [text_event("U" + "9" * 32, text)]},
+            ensure_ascii=False,
+        ).encode(codec, "replace"),
+        st.sampled_from(["ヘルプ", "やめる", "日本語", "𠮷野家", "café ヘルプ"]),
+        st.sampled_from(["shift_jis", "euc_jp", "utf-16", "utf-16-le", "utf-32", "latin-1"]),
+    ).filter(lambda b: not _is_utf8(b)),
+)
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _stored(engine) -> tuple[int, int, int]:
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("inbox_event", "processed_event", "person")
+        )
+
+
+@HYPOTHESIS
+@given(case=nested_bodies(), signed=st.booleans())
+def test_deeply_nested_bodies_are_refused_cleanly(line, engine, caplog, case, signed):
+    body, depth = case
+    before = _stored(engine)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        response = line.post(body, signature=sign(body) if signed else "bogus")
+        line.drain()
+    assert response.status_code < 500
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    if not signed or depth > MAX_DEPTH:
+        assert response.status_code == 400
+        assert _stored(engine) == before
+    else:
+        assert response.status_code == 200  # shallow enough: an ordinary callback
+
+
+@HYPOTHESIS
+@given(body=invalid_encodings, signed=st.booleans())
+def test_invalid_encodings_are_refused_cleanly(line, engine, caplog, body, signed):
+    before = _stored(engine)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        response = line.post(body, signature=sign(body) if signed else "bogus")
+        line.drain()
+    assert response.status_code == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert _stored(engine) == before
+
+
 def test_a_100kb_message_is_answered_without_error(line, line_api):
     ev = text_event("U" + "1" * 32, "あ" * 100_000)
     assert line.send(ev).status_code == 200

@@ -79,7 +79,7 @@ class Slack:
 
     def settle(self) -> None:
         """Wait until every listener still running after its ack has finished."""
-        inflight = self.runtime.extras.get("slack_inflight")
+        inflight = self.runtime.slack_inflight
         if inflight is not None:
             self.client.portal.call(inflight.wait)
 

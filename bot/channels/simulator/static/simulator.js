@@ -38,6 +38,19 @@
     }
     return node;
   }
+  // Links Kyodo sends (calendar, マイデータ, CSV) are clickable, as LINE and Slack make them.
+  const URL_RE = /https?:\/\/[^\s<>"'「」『』（）、。]+/g;
+  function linked(text) {
+    const out = [];
+    let last = 0;
+    for (const m of String(text || "").matchAll(URL_RE)) {
+      if (m.index > last) out.push(text.slice(last, m.index));
+      out.push(el("a", { href: m[0], target: "_blank", rel: "noopener noreferrer" }, m[0]));
+      last = m.index + m[0].length;
+    }
+    if (last < String(text || "").length) out.push(String(text).slice(last));
+    return out;
+  }
   const JAPANESE = /[\u3040-\u30ff\u3400-\u9fff]/;
   const langOf = (text) => (JAPANESE.test(text || "") ? "ja" : "en");
   function timeOf(iso) {
@@ -105,12 +118,12 @@
   // ------------------------------------------------------------------ LINE rendering
   function lineCard(who, card) {
     const fields = (card.fields || []).map(([k, v]) =>
-      el("div", { class: "flex-field" }, el("span", { class: "flex-key" }, k), el("span", { class: "flex-val" }, v))
+      el("div", { class: "flex-field" }, el("span", { class: "flex-key" }, k), el("span", { class: "flex-val" }, linked(v)))
     );
     return el("article", { class: "flex", lang: langOf(card.title + card.body) },
       card.badge ? el("span", { class: "flex-badge" }, card.badge) : null,
       el("h4", { class: "flex-title" }, card.title),
-      card.body ? el("p", { class: "flex-body" }, card.body) : null,
+      card.body ? el("p", { class: "flex-body" }, linked(card.body)) : null,
       fields.length ? el("div", { class: "flex-fields" }, fields) : null,
       (card.buttons || []).length
         ? el("div", { class: "flex-buttons" }, card.buttons.map((b) => buttonEl(who, b, "phone")))
@@ -143,9 +156,9 @@
         el("span", { class: "avatar", "aria-hidden": "true" }, "K"), child);
     switch (r.kind) {
       case "text":
-        return bot(el("div", { class: "bubble", lang: langOf(r.text) }, r.text));
+        return bot(el("div", { class: "bubble", lang: langOf(r.text) }, linked(r.text)));
       case "choices":
-        return bot(el("div", { class: "bubble", lang: langOf(r.text) }, r.text));
+        return bot(el("div", { class: "bubble", lang: langOf(r.text) }, linked(r.text)));
       case "card":
         return bot(lineCard(who, r));
       case "carousel":
@@ -155,7 +168,7 @@
       case "form":
         return bot(el("div", { class: "bubble" }, el("p", {}, r.title), formLauncher(who, r, "phone")));
       case "datetime":
-        return bot(el("div", { class: "bubble", lang: langOf(r.text) }, el("p", {}, r.text), datetimeEl(who, r, "phone")));
+        return bot(el("div", { class: "bubble", lang: langOf(r.text) }, el("p", {}, linked(r.text)), datetimeEl(who, r, "phone")));
       default:
         return null;
     }
@@ -199,11 +212,11 @@
   // ------------------------------------------------------------------ Slack rendering
   function slackCard(who, card, where) {
     const fields = (card.fields || []).map(([k, v]) =>
-      el("div", { class: "bk-field" }, el("strong", {}, k), el("span", {}, v)));
+      el("div", { class: "bk-field" }, el("strong", {}, k), el("span", {}, linked(v))));
     return el("div", { class: "bk-card", lang: langOf(card.title + card.body) },
       el("div", { class: "bk-title" }, card.title,
         card.badge ? el("span", { class: "bk-badge" }, card.badge) : null),
-      card.body ? el("p", { class: "bk-text" }, card.body) : null,
+      card.body ? el("p", { class: "bk-text" }, linked(card.body)) : null,
       fields.length ? el("div", { class: "bk-fields" }, fields) : null,
       (card.buttons || []).length
         ? el("div", { class: "bk-actions" }, card.buttons.map((b) => buttonEl(who, b, where)))
@@ -212,9 +225,9 @@
   function slackBlocks(who, replies, where) {
     const out = [];
     for (const r of replies) {
-      if (r.kind === "text") out.push(el("p", { class: "bk-text", lang: langOf(r.text) }, r.text));
+      if (r.kind === "text") out.push(el("p", { class: "bk-text", lang: langOf(r.text) }, linked(r.text)));
       else if (r.kind === "choices")
-        out.push(el("p", { class: "bk-text", lang: langOf(r.text) }, r.text),
+        out.push(el("p", { class: "bk-text", lang: langOf(r.text) }, linked(r.text)),
           el("div", { class: "bk-actions" }, r.buttons.map((b) => buttonEl(who, b, where))));
       else if (r.kind === "card") out.push(slackCard(who, r, where));
       else if (r.kind === "carousel") {
@@ -224,7 +237,7 @@
         out.push(el("div", { class: "bk-actions" }, el("button", { type: "button", class: "btn btn-primary",
           onclick: () => openModal(who, r, "chat") }, `${t("open_form")}：${r.title}`)));
       else if (r.kind === "datetime")
-        out.push(el("p", { class: "bk-text", lang: langOf(r.text) }, r.text), datetimeEl(who, r, where));
+        out.push(el("p", { class: "bk-text", lang: langOf(r.text) }, linked(r.text)), datetimeEl(who, r, where));
     }
     return out;
   }

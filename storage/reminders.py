@@ -1,32 +1,35 @@
-"""Reminder planning: which outbox rows a meeting or an RSVP change leaves behind.
+"""The meeting reminder rule in one place: when a reminder is due, which rows a meeting or an
+RSVP change leaves behind, and whether a queued reminder still applies when it is sent.
 
-Pure functions of (meeting, now) decide *when*; the write helpers put the rows into the
-caller's session, so they commit (or roll back) together with the meeting or RSVP change.
-A row's ``dedupe_key`` includes the meeting's start time (Decidim's checksum idea): after a
-reschedule the old keys are cancelled and new ones written, so a stale reminder never goes out.
+What a reminder *says* is the caller's (handlers render it in the person's language); this
+module gets it as a ready payload. A row's ``dedupe_key`` includes the meeting's start time
+(Decidim's checksum idea): after a reschedule the old keys are cancelled and new ones
+written, so a stale reminder never goes out.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.core.replies import Reply, to_json
+from storage import outbox
 from storage.models import Meeting, OutboxMessage, OutboxStatus
 
 REMINDER = "reminder"
 RECORD_REQUEST = "meeting_record"
+MEETING_CANCELLED = "cancelled"  # Meeting.status
+ATTENDING = "yes"  # Rsvp.answer of someone who should be reminded
 
 # The default: the day before at 10:00 (ward time) and one hour before.
 DEFAULT_REMINDERS: list[dict[str, Any]] = [{"kind": "day_before", "at": "10:00"}, {"minutes": 60}]
 RECORD_AT = time(10, 0)  # the organiser is asked the day after, at 10:00
+
+Payload = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,10 @@ class Planned:
     due_at: datetime
 
 
-def offset_code(spec: dict[str, Any]) -> str | None:
+# ---------------------------------------------------------------- when
+
+
+def offset_code(spec: Mapping[str, Any]) -> str | None:
     if spec.get("kind") == "day_before":
         return f"d1@{spec.get('at', '10:00')}"
     minutes = spec.get("minutes")
@@ -44,7 +50,7 @@ def offset_code(spec: dict[str, Any]) -> str | None:
     return None
 
 
-def due_time(spec: dict[str, Any], starts_at: datetime, tz: ZoneInfo) -> datetime | None:
+def due_time(spec: Mapping[str, Any], starts_at: datetime, tz: ZoneInfo) -> datetime | None:
     """When one reminder spec fires for a meeting starting at ``starts_at`` (aware UTC)."""
     if spec.get("kind") == "day_before":
         hour, _, minute = str(spec.get("at", "10:00")).partition(":")
@@ -61,7 +67,7 @@ def due_time(spec: dict[str, Any], starts_at: datetime, tz: ZoneInfo) -> datetim
 
 
 def plan(
-    specs: Sequence[dict[str, Any]], starts_at: datetime, now: datetime, tz: ZoneInfo
+    specs: Sequence[Mapping[str, Any]], starts_at: datetime, now: datetime, tz: ZoneInfo
 ) -> list[Planned]:
     """Reminders still ahead of ``now``; one already in the past is dropped, not sent late."""
     out: dict[str, Planned] = {}
@@ -85,37 +91,28 @@ def record_due(meeting: Meeting, tz: ZoneInfo) -> datetime:
     )
 
 
-# ---------------------------------------------------------------- writing (caller's session)
+# ---------------------------------------------------------------- whether (at send time)
 
 
-def upsert(db: Session, row: OutboxMessage) -> OutboxMessage | None:
-    """Insert a planned row; revive it if the same key was cancelled earlier (yes → no → yes).
+def still_applies(
+    meeting: Meeting | None, answer: str | None, planned_for: datetime | None, now: datetime
+) -> OutboxStatus | None:
+    """None when a due reminder should still go out; else the status its row ends in.
 
-    A row that was already sent, is being sent, or expired is left alone (never sent twice).
-    """
-    existing = db.exec(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key == row.dedupe_key)
-    ).first()
-    if existing is None:
-        db.add(row)
-        db.flush()
-        return row
-    if existing.status == OutboxStatus.CANCELLED:
-        existing.status = OutboxStatus.PENDING
-        existing.retry_key = str(uuid.uuid4())  # never reuse a key LINE may have seen
-        existing.batch_key = None
-        existing.attempts = 0
-        existing.first_attempt_at = None
-        existing.claimed_by = None
-        existing.lease_until = None
-        existing.last_error = None
-    if existing.status == OutboxStatus.PENDING:
-        existing.payload = row.payload
-        existing.due_at = row.due_at
-        existing.expires_at = row.expires_at
-        db.add(existing)
-        return existing
+    ``answer`` is the person's RSVP, ``planned_for`` the row's ``expires_at`` (the start time
+    it was planned for)."""
+    if meeting is None or meeting.status == MEETING_CANCELLED:
+        return OutboxStatus.CANCELLED
+    if now >= meeting.starts_at:
+        return OutboxStatus.EXPIRED
+    if planned_for is not None and planned_for != meeting.starts_at:
+        return OutboxStatus.CANCELLED  # planned for an old start time
+    if answer != ATTENDING:
+        return OutboxStatus.CANCELLED
     return None
+
+
+# ---------------------------------------------------------------- writing (caller's session)
 
 
 def plan_person(
@@ -124,20 +121,21 @@ def plan_person(
     person_id: int,
     now: datetime,
     tz: ZoneInfo,
-    render: Callable[[Planned], Sequence[Reply]],
+    render: Callable[[Planned], Payload],
 ) -> list[OutboxMessage]:
     """Write this attendee's reminder rows (RSVP yes) for the meeting's current start."""
+    assert meeting.id is not None  # a stored meeting
     specs = meeting.reminders if meeting.reminders is not None else DEFAULT_REMINDERS
     rows = []
     for p in plan(specs, meeting.starts_at, now, tz):
-        row = upsert(
+        row = outbox.replan(
             db,
             OutboxMessage(
                 audience="person",
                 person_id=person_id,
                 kind=REMINDER,
                 meeting_id=meeting.id,
-                payload=[to_json(r) for r in render(p)],
+                payload=render(p),
                 dedupe_key=reminder_key(meeting.id, person_id, p.offset, meeting.starts_at),
                 due_at=p.due_at,
                 expires_at=meeting.starts_at,
@@ -149,36 +147,27 @@ def plan_person(
 
 
 def cancel_pending(
-    db: Session, meeting_id: int, person_id: int | None = None, kinds=(REMINDER,)
+    db: Session,
+    meeting_id: int,
+    person_id: int | None = None,
+    kinds: Iterable[str] = (REMINDER,),
 ) -> int:
     """Cancel the meeting's (or one person's) reminder rows not yet handed to a dispatcher."""
-    stmt = update(OutboxMessage).where(
-        OutboxMessage.meeting_id == meeting_id,
-        OutboxMessage.kind.in_(list(kinds)),
-        OutboxMessage.status == OutboxStatus.PENDING,
-    )
-    if person_id is not None:
-        stmt = stmt.where(OutboxMessage.person_id == person_id)
-    result = db.execute(
-        stmt.values(status=OutboxStatus.CANCELLED, lease_until=None).execution_options(
-            synchronize_session=False
-        )
-    )
-    return result.rowcount
+    return outbox.cancel_pending(db, meeting_id, kinds, person_id=person_id)
 
 
 def plan_record_request(
-    db: Session, meeting: Meeting, tz: ZoneInfo, replies: Sequence[Reply]
+    db: Session, meeting: Meeting, tz: ZoneInfo, payload: Payload
 ) -> OutboxMessage | None:
     """Ask the organiser for notes and results the day after the meeting."""
-    return upsert(
+    return outbox.replan(
         db,
         OutboxMessage(
             audience="person",
             person_id=meeting.created_by,
             kind=RECORD_REQUEST,
             meeting_id=meeting.id,
-            payload=[to_json(r) for r in replies],
+            payload=payload,
             dedupe_key=f"record:{meeting.id}:{meeting.starts_at.isoformat()}",
             due_at=record_due(meeting, tz),
         ),

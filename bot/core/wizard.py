@@ -1,0 +1,385 @@
+"""A dialog declared once, run as chat steps (LINE) or as one form (Slack, the staff pane).
+
+A :class:`Wizard` is a flow name, typed fields (``bot.core.wizard_fields``), a draft dataclass
+and a submit function that receives the draft. Where the channel renders forms (and the person
+is staff, as before) the wizard sends one :class:`Form` and answers a bad submission with
+inline :class:`FormErrors`; elsewhere it asks one field at a time with quick replies and
+pickers. Both use the same ``Field.parse`` and the same catalog messages, so a rule cannot
+differ between LINE and Slack. The wizard also owns the confirmation card (every answer can be
+changed), 「やめる」/「つづける」, stale-button tokens and the dialog's 1-day expiry.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from bot.core.actions import action, pack
+from bot.core.dialog import DEFAULT_TTL
+from bot.core.replies import Button, Card, Choices, DatetimeRequest, Form, FormErrors, Text
+from bot.core.router import Router
+from bot.core.turn import Turn
+from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, Invalid, Rule
+
+D = TypeVar("D")
+TOKEN = "_token"  # dialog data keys the wizard keeps next to the answers
+CONTEXT = "_context"
+EDITING = "_editing"
+PICKED = "_picked"  # a multi-choice being tapped together
+CONFIRM = "confirm"
+
+Summary = Callable[[Turn, Mapping[str, Any]], tuple[str, tuple[tuple[str, str], ...]]]
+WIZARDS: dict[str, Wizard[Any]] = {}
+
+
+# ---------------------------------------------------------------- buttons (prefix "w")
+
+
+@action("wa")
+@dataclass(frozen=True)
+class WizardAnswer:
+    flow: str
+    token: str
+    field: str
+    value: str  # "" for a picker: the chosen date-time comes in the event's params
+
+
+@action("wsk")
+@dataclass(frozen=True)
+class WizardSkip:
+    flow: str
+    token: str
+    field: str
+
+
+@action("wd")
+@dataclass(frozen=True)
+class WizardDone:
+    """The end of a multi-choice: take what was tapped so far."""
+
+    flow: str
+    token: str
+    field: str
+
+
+@action("we")
+@dataclass(frozen=True)
+class WizardEdit:
+    flow: str
+    token: str
+    field: str
+
+
+@action("wok")
+@dataclass(frozen=True)
+class WizardConfirm:
+    flow: str
+    token: str
+
+
+@action("wx")
+@dataclass(frozen=True)
+class WizardStop:
+    flow: str
+    token: str
+
+
+@action("wf")
+@dataclass(frozen=True)
+class WizardForm:
+    flow: str
+    context: str
+
+
+# ---------------------------------------------------------------- the declaration
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wizard(Generic[D]):
+    flow: str
+    title: str  # catalog key: the form's and the confirmation card's title
+    fields: tuple[Field, ...]
+    draft: type[D]  # a dataclass whose fields are named like ``fields``
+    submit: Callable[[Turn, D, str], None]  # (turn, draft, context)
+    allowed: Callable[[Turn, str], bool] | None = None  # re-checked at start and at submit
+    refused: str = "common.not_allowed"  # said when ``allowed`` says no
+    rules: tuple[Rule, ...] = ()
+    submit_label: str = "wizard.button_submit"
+    confirm_body: str = "wizard.confirm_body"
+    confirm: bool = True  # steps end on a confirmation card (False: submit after the last)
+    summary: Summary | None = None  # the card's title and rows instead of one row a field
+    forms: bool = True  # False: steps on every channel
+    shows: Callable[[Turn, str], Mapping[str, Any]] | None = None  # (turn, context) -> more
+    # values the questions may name, e.g. the question being answered
+    form_action: Callable[[str], object] | None = None  # the form's packed data (a known
+    # action its owner routes to ``submitted``); default ``WizardForm(flow, context)``
+    ttl: timedelta = DEFAULT_TTL
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names) or CONFIRM in names:
+            raise ValueError(f"wizard {self.flow}: field names must be unique, not {CONFIRM!r}")
+        WIZARDS[self.flow] = self
+
+    def asked(self, form: bool) -> tuple[Field, ...]:
+        """The fields of one way of asking (a field may be only for steps or only for forms)."""
+        skip = "steps" if form else "form"
+        return tuple(f for f in self.fields if f.only != skip)
+
+    def register(self, on: Router) -> None:
+        """Route text typed at any step of this flow (buttons are routed by ``router``)."""
+        on.flow(self.flow, self.on_text)
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    # ------------------------------------------------------------ starting
+    def uses_form(self, turn: Turn) -> bool:
+        """One form where the channel has forms (for staff, the only ones who had them)."""
+        return self.forms and turn.channel.supports(Form) and turn.person.is_staff
+
+    def start(
+        self, turn: Turn, context: str = "", initial: Mapping[str, Any] | None = None
+    ) -> None:
+        if self.allowed is not None and not self.allowed(turn, context):
+            return turn.say_text(self.refused)
+        if self.uses_form(turn):
+            return turn.say(self.form(turn, context, initial))
+        if not self.asked(False):  # a form-only dialog on a chat channel
+            return turn.say_text(self.refused)
+        turn.dialog.clear()
+        turn.dialog.enter(self.flow, self._step(self.asked(False)[0]), ttl=self.ttl)
+        turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
+        self.ask(turn)
+
+    def form(self, turn: Turn, context: str, initial: Mapping[str, Any] | None = None) -> Form:
+        return Form(
+            title=turn.t(self.title),
+            fields=tuple(f.form_field(turn, (initial or {}).get(f.name)) for f in self.asked(True)),
+            submit_label=turn.t(self.submit_label),
+            data=pack(
+                self.form_action(context) if self.form_action else WizardForm(self.flow, context)
+            ),
+        )
+
+    # ------------------------------------------------------------ state
+    def _step(self, f: Field) -> str:
+        return f"{self.flow}.{f.name}"
+
+    def current(self, turn: Turn) -> Field | None:
+        step = turn.dialog.step or ""
+        return self.field(step.removeprefix(f"{self.flow}."))
+
+    def answers(self, turn: Turn) -> dict[str, Any]:
+        data = turn.dialog.data
+        return {f.name: f.load(data[f.name]) for f in self.fields if f.name in data}
+
+    def fresh(self, turn: Turn, token: str, field: str | None = None) -> bool:
+        """A button of this dialog as it is now; otherwise say so (old or already used)."""
+        ok = turn.dialog.flow == self.flow and turn.dialog.data.get(TOKEN) == token
+        if ok and field is not None:
+            current = self.current(turn)
+            ok = current is not None and current.name == field
+        if not ok:
+            turn.say_text("wizard.stale")
+        return ok
+
+    # ------------------------------------------------------------ step mode
+    def ask(self, turn: Turn) -> None:
+        """Ask the current step's question again (also 「つづける」 after an interruption)."""
+        f = self.current(turn)
+        if f is None:
+            return self.show_confirm(turn)
+        token = str(turn.dialog.data.get(TOKEN, ""))
+        answers = self.answers(turn)
+        named = turn.catalog.placeholders(f.ask, turn.language)
+        shown = {g.name: g.show(turn, answers.get(g.name)) for g in self.fields}  # {question}
+        context = str(turn.dialog.data.get(CONTEXT, ""))
+        extra = self.shows(turn, context) if self.shows is not None else {}
+        params = {**shown, **extra, **f.ask_params()}
+        text = turn.t(f.ask, **{k: v for k, v in params.items() if k in named})
+        skip = (
+            (
+                Button(
+                    label=turn.t(f.skip or "wizard.button_skip"),
+                    data=pack(WizardSkip(self.flow, token, f.name)),
+                ),
+            )
+            if f.optional and f.skip
+            else ()
+        )
+        if isinstance(f, DateTimeField):
+            earliest, suggested = f.bounds(turn, answers)
+            now = answers.get(f.name)
+            turn.say(
+                DatetimeRequest(
+                    text=text,
+                    label=turn.t("wizard.button_pick"),
+                    data=pack(WizardAnswer(self.flow, token, f.name, "")),
+                    initial=turn.local_input(now or suggested),
+                    minimum=turn.local_input(earliest),
+                    cancel=skip[0] if skip else None,
+                )
+            )
+            return
+        options = f.suggestions(turn, answers)
+        picked = list(turn.dialog.data.get(PICKED, []))
+        buttons = [
+            Button(
+                label=("✓ " if value in picked else "") + label,
+                data=pack(WizardAnswer(self.flow, token, f.name, value)),
+            )
+            for value, label in options
+        ]
+        if isinstance(f, ChoiceField) and f.multiple:
+            buttons.append(
+                Button(
+                    label=turn.t("wizard.button_done"),
+                    data=pack(WizardDone(self.flow, token, f.name)),
+                    style="primary",
+                )
+            )
+        buttons.extend(skip)
+        turn.say(Choices(text=text, buttons=tuple(buttons)) if buttons else Text(text=text))
+
+    def on_text(self, turn: Turn, text: str) -> None:
+        f = self.current(turn)
+        if f is None:  # at the confirmation card typing is not an answer
+            return self.show_confirm(turn)
+        self.take(turn, f, text)
+
+    def take(self, turn: Turn, f: Field, raw: Any) -> None:
+        try:
+            value = f.parse(turn, raw, self.answers(turn))
+        except Invalid as bad:
+            turn.say_text(bad.key, **bad.params)
+            return self.ask(turn)
+        turn.dialog.data[f.name] = f.dump(value)
+        turn.dialog.data.pop(PICKED, None)
+        self.advance(turn, f)
+
+    def toggle(self, turn: Turn, f: ChoiceField, value: str) -> None:
+        picked = list(turn.dialog.data.get(PICKED, []))
+        picked = [v for v in picked if v != value] if value in picked else [*picked, value]
+        turn.dialog.data[PICKED] = picked
+        self.ask(turn)
+
+    def advance(self, turn: Turn, f: Field) -> None:
+        steps = self.asked(False)
+        later = steps[steps.index(f) + 1 :]
+        if not later and not self.confirm:
+            return self.confirmed(turn)
+        if turn.dialog.data.get(EDITING) or not later:
+            turn.dialog.data.pop(EDITING, None)
+            turn.dialog.goto(f"{self.flow}.{CONFIRM}")
+            return self.show_confirm(turn)
+        turn.dialog.goto(self._step(later[0]))
+        self.ask(turn)
+
+    def edit(self, turn: Turn, name: str) -> None:
+        """From the confirmation card: ask one answer again, then come back to the card."""
+        f = self.field(name)
+        if f is None or f not in self.asked(False):
+            return turn.say_text("wizard.stale")
+        turn.dialog.data[EDITING] = True
+        turn.dialog.goto(self._step(f))
+        self.ask(turn)
+
+    def show_confirm(self, turn: Turn) -> None:
+        t, token, answers = turn.t, str(turn.dialog.data.get(TOKEN, "")), self.answers(turn)
+        steps = self.asked(False)
+        if self.summary is not None:
+            title, rows = self.summary(turn, answers)
+        else:
+            title = t(self.title)
+            rows = tuple(
+                (t(f.label), f.show(turn, answers.get(f.name)) or t("wizard.none")) for f in steps
+            )
+        edits = tuple(
+            Button(
+                label=t("wizard.button_change", field=t(f.label)),
+                data=pack(WizardEdit(self.flow, token, f.name)),
+            )
+            for f in steps
+        )
+        submit = Button(
+            label=t(self.submit_label), data=pack(WizardConfirm(self.flow, token)), style="primary"
+        )
+        stop = Button(label=t("wizard.button_stop"), data=pack(WizardStop(self.flow, token)))
+        turn.say(
+            Card(
+                title=title, body=t(self.confirm_body), fields=rows, buttons=(submit, *edits, stop)
+            )
+        )
+
+    def check_all(
+        self, turn: Turn, values: Mapping[str, Any], form: bool
+    ) -> tuple[dict[str, Any], list[tuple[str, Invalid]]]:
+        """Every field of one way of asking, then the rules: (typed answers, refusals)."""
+        fields = self.asked(form)
+        answers: dict[str, Any] = {}
+        refused: list[tuple[str, Invalid]] = []
+        for f in fields:
+            try:
+                answers[f.name] = f.parse(turn, values.get(f.name), answers)
+            except Invalid as bad:
+                refused.append((f.name, bad))
+        names = {f.name for f in fields}
+        for rule in self.rules:
+            checkable = set(rule.fields) <= names and all(n in answers for n in rule.fields)
+            if checkable and not rule.holds(answers) and rule.field not in dict(refused):
+                refused.append((rule.field, Invalid(rule.error)))
+        return {f.name: answers.get(f.name) for f in self.fields}, refused
+
+    def confirmed(self, turn: Turn) -> None:
+        """Check every answer again (time passed, roles may have changed), then submit."""
+        context = str(turn.dialog.data.get(CONTEXT, ""))
+        if self.allowed is not None and not self.allowed(turn, context):
+            turn.dialog.clear()
+            return turn.say_text(self.refused)
+        answers, refused = self.check_all(turn, self.answers(turn), form=False)
+        if refused:
+            name, bad = refused[0]
+            f = self.field(name)
+            assert f is not None
+            turn.dialog.goto(self._step(f))
+            turn.say_text(bad.key, **bad.params)
+            return self.ask(turn)
+        turn.dialog.clear()
+        self.submit(turn, self.draft(**answers), context)
+
+    # ------------------------------------------------------------ form mode
+    def submitted(self, turn: Turn, context: str, values: Mapping[str, Any]) -> None:
+        if self.allowed is not None and not self.allowed(turn, context):
+            return turn.say_text(self.refused)
+        answers, refused = self.check_all(turn, values, form=True)
+        if refused:
+            errors = tuple((name, turn.t(bad.key, **bad.params)) for name, bad in refused)
+            return turn.say(FormErrors(errors=errors))
+        self.submit(turn, self.draft(**answers), context)
+
+
+def resume(turn: Turn) -> bool:
+    """「つづける」: re-ask the wizard step the person was at; False if not in a wizard."""
+    wizard = WIZARDS.get(turn.dialog.flow or "")
+    if wizard is None or not turn.dialog.active:
+        return False
+    wizard.ask(turn)
+    return True
+
+
+__all__ = [
+    "WIZARDS",
+    "Wizard",
+    "WizardAnswer",
+    "WizardConfirm",
+    "WizardDone",
+    "WizardEdit",
+    "WizardForm",
+    "WizardSkip",
+    "WizardStop",
+    "resume",
+]
