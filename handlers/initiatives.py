@@ -34,6 +34,7 @@ from handlers.initiative_views import (
     dialog_step,
     initiative_card,
     labels,
+    refresh_staff_card,
     sanitize,
     staff_card,
     status_label,
@@ -820,6 +821,7 @@ def join(turn: Turn, act: a.Join) -> None:
         ),
         thread_key=thread_key(ini),
     )
+    refresh_staff_card(turn, ini)
     turn.say(
         Choices(
             text=turn.t("initiatives.ask_message_choice"),
@@ -925,6 +927,7 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
             name=_name(turn, turn.db.get(Person, promoted.person_id)),
         )
     turn.notify_staff(Text(text=note), thread_key=thread_key(ini))
+    refresh_staff_card(turn, ini)
 
 
 def closed_for_withdrawal(turn: Turn, ini: Initiative) -> bool:
@@ -1269,7 +1272,7 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
             kind="status",
             dedupe_key=f"initiative:{ini.id}:status:{new}:{person.id}",
         )
-    turn.notify_staff(staff_card(turn, ini), thread_key=thread_key(ini), update=True)
+    refresh_staff_card(turn, ini)
     turn.say_text("initiatives.status_set", title=ini.title, status=status_label(turn.t, new))
 
 
@@ -1332,7 +1335,7 @@ def claim(turn: Turn, act: a.Claim) -> None:
     _touch(turn, ini)
     turn.db.flush()
     turn.audit("initiative.claim", "initiative", ini.id, previous=previous)
-    turn.notify_staff(staff_card(turn, ini), thread_key=thread_key(ini), update=True)
+    refresh_staff_card(turn, ini)
     turn.say_text("initiatives.claimed", title=ini.title)
 
 

@@ -163,6 +163,16 @@ def report(turn: Turn, r: ReportItem) -> None:
             staff_case(turn, r.entity, r.entity_id, item, open_reports, hidden=True),
             thread_key=f"{r.entity}:{r.entity_id}",
         )
+        refresh_root(turn, r.entity, item)
+
+
+def refresh_root(turn: Turn, entity: Entity, item: Reportable) -> None:
+    """An initiative's ``#staff`` root card shows whether it is hidden: update it in place."""
+    if entity == "initiative" and isinstance(item, Initiative):
+        from handlers.initiative_views import refresh_staff_card
+
+        turn.db.flush()
+        refresh_staff_card(turn, item)
 
 
 def staff_case(
@@ -215,6 +225,7 @@ def decide(turn: Turn, d: Decide) -> None:
         author.suspended = True
         turn.db.add(author)
     turn.audit(f"moderation.{d.decision}", d.entity, d.entity_id)
+    refresh_root(turn, d.entity, item)
     if author is not None:
         tr = turn.tr_for(author)
         turn.notify(
