@@ -107,10 +107,18 @@ def test_root_card_numbers_and_buttons_follow_each_change(make_slack, engine):
     slack.drain()
     text, _ = last_root_update(slack, engine, ini.id)
     assert "非表示" not in text
-    slack.press("USTAFF", pack(a.SetStatus(ini.id, "cancelled", "running")))
+    cancel(slack, "USTAFF", ini.id, "running")
     slack.drain()
     text, labels = last_root_update(slack, engine, ini.id)
     assert labels == ["記録", "履歴"]
+
+
+def cancel(slack, user: str, initiative_id: int, current: str, reason: str = "雨天のため"):
+    """Press 中止にする on the card and submit the modal with a reason, confirmed."""
+    slack.press(user, pack(a.SetStatus(initiative_id, "cancelled", current)))
+    view = slack.standin.of("views.open")[-1].args["view"]
+    values = {"reason": {"value": reason}, "sure": {"selected_option": {"value": "yes"}}}
+    return slack.submit(user, view, values)
 
 
 def _decide(initiative_id: int, decision: str):
