@@ -159,10 +159,10 @@ def report(turn: Turn, r: ReportItem) -> None:
                 Text(text=turn.tr_for(author)("moderation.hidden_author", title=_title(item))),
                 dedupe_key=f"hidden:{r.entity}:{r.entity_id}:{open_reports}",
             )
-        turn.notify_staff(
-            staff_case(turn, r.entity, r.entity_id, item, open_reports, hidden=True),
-            thread_key=f"{r.entity}:{r.entity_id}",
-        )
+        case = staff_case(turn, r.entity, r.entity_id, item, open_reports, hidden=True)
+        turn.notify_staff(case, thread_key=f"{r.entity}:{r.entity_id}")  # the item's history
+        # and a top-level alert in #staff, linked to that thread (see SlackMessenger)
+        turn.notify_staff(case, thread_key=f"alert:{r.entity}:{r.entity_id}:{open_reports}")
         refresh_root(turn, r.entity, item)
 
 

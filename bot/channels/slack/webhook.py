@@ -129,6 +129,9 @@ async def start(runtime: Runtime) -> None:
             "slack.close", lang if lang in ("ja", "en") else settings.default_language
         ),
         help_lines=help_lines(runtime),
+        thread_link_label=lambda lang: catalog.text(
+            "staff.open_thread", lang if lang in ("ja", "en") else settings.default_language
+        ),
     )
     runtime.add_messenger(messenger)
     runtime.slack_app = app

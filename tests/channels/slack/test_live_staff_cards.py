@@ -125,3 +125,29 @@ def _decide(initiative_id: int, decision: str):
     from handlers.moderation import Decide
 
     return Decide("initiative", initiative_id, decision)
+
+
+def test_a_moderation_case_is_a_top_level_alert_linking_the_items_thread(make_slack, engine):
+    slack = make_slack()
+    people = People(slack.runtime)
+    post(people("U-owner", "はなこ"), title="花壇づくり")
+    ini = latest(engine)
+    slack.drain()
+    thread = root_ts(engine, ini.id)
+    for n in range(3):
+        people(f"U-r{n}", f"通報{n}").press(ReportItem("initiative", ini.id))
+    slack.drain()
+    alerts = [
+        p
+        for p in slack.standin.of("chat.postMessage")
+        if p.args["channel"] == STAFF_CHANNEL
+        and "thread_ts" not in p.args  # top-level, not a collapsed reply
+        and "表示に戻す" in json.dumps(p.args.get("blocks"), ensure_ascii=False)
+    ]
+    assert len(alerts) == 1
+    (alert,) = alerts
+    (asked,) = slack.standin.of("chat.getPermalink")
+    assert asked.args["message_ts"] == thread
+    blocks = json.dumps(alert.args["blocks"], ensure_ascii=False)
+    link = f"https://kyodo-test.slack.com/archives/{STAFF_CHANNEL}/p{thread.replace('.', '')}"
+    assert f"<{link}|スレッドを開く>" in blocks
