@@ -53,8 +53,21 @@ def run_menu(turn: Turn, menu: Menu) -> None:
 
 @router.command("help", keywords="keywords.help")
 def show_help(turn: Turn, _args: str) -> None:
+    """Staff get their own commands (the router's ``staff=True`` ones); residents the usual help."""
+    if turn.person.is_staff and turn.staff_commands:
+        turn.say(staff_help(turn))
+        return
     turn.say_text("common.help")
     turn.say(menu_choices(turn))
+
+
+def staff_help(turn: Turn) -> Choices:
+    """One line per staff command, from the catalog, and a button that runs each."""
+    names = sorted(turn.staff_commands)
+    lines = [turn.t("staff.help")]
+    lines += [turn.t("staff.help_line", name=n, about=turn.t(f"staff.cmd_{n}")) for n in names]
+    buttons = tuple(Button(label=turn.t(f"staff.btn_{n}"), data=pack(Menu(n))) for n in names)
+    return Choices(text="\n".join(lines), buttons=buttons)
 
 
 @router.command("menu")

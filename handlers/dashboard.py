@@ -187,7 +187,7 @@ def _day(turn: Turn, when: datetime | None) -> str:
     return turn.local(when).strftime("%m/%d") if when else "-"
 
 
-@router.command("dashboard")
+@router.command("dashboard", staff=True)
 def dashboard(turn: Turn, _args: str) -> None:
     if not turn.require_staff():
         return
@@ -200,7 +200,7 @@ def dashboard(turn: Turn, _args: str) -> None:
     )
 
 
-@router.command("numbers")
+@router.command("numbers", staff=True)
 def numbers(turn: Turn, _args: str) -> None:
     if not turn.require_staff():
         return

@@ -68,7 +68,7 @@ def refresh_staff_card(turn: Turn, call: IdeaCall) -> None:
     )
 
 
-@router.command("new_call")
+@router.command("new_call", staff=True)
 def new_call(turn: Turn, _args: str) -> None:
     if not turn.require_staff():
         return
@@ -236,7 +236,7 @@ def call_meeting(turn: Turn, act: CallMeeting) -> None:
     turn.commands[name](turn, thread_key(call.id))
 
 
-@router.command("idea_calls")
+@router.command("idea_calls", staff=True)
 def staff_calls(turn: Turn, _args: str) -> None:
     """Staff overview: drafts, open and recently closed calls, each with 「管理」."""
     if not turn.require_staff():

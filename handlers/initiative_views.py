@@ -203,7 +203,6 @@ def report_button_for(t: Translator, entity: str, entity_id: int) -> Button:
 
 def staff_card(turn: Turn, ini: Initiative) -> Card:
     """The root message of the staff thread ``initiative:{id}`` (staff buttons)."""
-    from handlers import initiative_actions as a
 
     t = turn.catalog.translator("ja")
     actor = turn.db.get(Actor, ini.actor_id)
@@ -226,15 +225,49 @@ def staff_card(turn: Turn, ini: Initiative) -> Card:
                 facilitator.display_name if facilitator else t("initiatives.unclaimed"),
             ),
         ),
-        buttons=(
-            Button(label=t("initiatives.b_claim"), data=pack(a.Claim(ini.id)), style="primary"),
-            Button(label=t("initiatives.b_status"), data=pack(a.StatusMenu(ini.id))),
-            Button(label=t("initiatives.b_match"), data=pack(a.Match(ini.id))),
-            Button(label=t("initiatives.b_participants"), data=pack(a.Participants(ini.id))),
-            schedule_button(t, ini),
-        ),
-        badge=status_label(t, ini.status),
+        buttons=tuple(staff_buttons(turn, ini)),
+        badge=status_label(t, ini.status) + (t("staff.hidden_mark") if ini.hidden else ""),
     )
+
+
+def staff_buttons(turn: Turn, ini: Initiative) -> list[Button]:
+    """Only what can still be done: no 担当する once claimed, the valid next statuses, and
+    nothing but 記録/履歴 once the initiative is 完了 or 中止 (every handler re-checks)."""
+    from handlers import initiative_actions as a
+    from handlers.initiatives import TRANSITIONS
+    from handlers.moderation import ShowHistory
+
+    t = turn.catalog.translator("ja")
+    record = Button(label=t("staff.b_record"), data=pack(a.Show(ini.id)))
+    history = Button(label=t("staff.b_history"), data=pack(ShowHistory("initiative", ini.id)))
+    nexts = TRANSITIONS[InitiativeStatus(ini.status)]
+    if not nexts:
+        return [record, history]
+    buttons: list[Button] = []
+    if ini.facilitator_id is None:
+        buttons.append(
+            Button(label=t("initiatives.b_claim"), data=pack(a.Claim(ini.id)), style="primary")
+        )
+    buttons += [
+        Button(
+            label=t("staff.b_set_status", status=status_label(t, s)),
+            data=pack(a.SetStatus(ini.id, str(s), str(ini.status))),
+            style="danger" if s == InitiativeStatus.CANCELLED else "default",
+        )
+        for s in nexts
+    ]
+    buttons += [
+        Button(label=t("initiatives.b_match"), data=pack(a.Match(ini.id))),
+        Button(label=t("initiatives.b_participants"), data=pack(a.Participants(ini.id))),
+        schedule_button(t, ini),
+        history,
+    ]
+    return buttons
+
+
+def refresh_staff_card(turn: Turn, ini: Initiative) -> None:
+    """Replace the ``#staff`` root card in place (coalesced in the outbox) after a change."""
+    turn.notify_staff(staff_card(turn, ini), thread_key=thread_key(ini), update=True)
 
 
 def thread_key(ini: Initiative) -> str:

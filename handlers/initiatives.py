@@ -28,12 +28,14 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.wizard import Wizard
 from handlers import initiative_actions as a
+from handlers.cancel_form import CANCEL_FIELDS, CancelDraft
 from handlers.common import REASK, menu_choices
 from handlers.initiative_views import (
     clean,
     dialog_step,
     initiative_card,
     labels,
+    refresh_staff_card,
     sanitize,
     staff_card,
     status_label,
@@ -820,6 +822,7 @@ def join(turn: Turn, act: a.Join) -> None:
         ),
         thread_key=thread_key(ini),
     )
+    refresh_staff_card(turn, ini)
     turn.say(
         Choices(
             text=turn.t("initiatives.ask_message_choice"),
@@ -925,6 +928,7 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
             name=_name(turn, turn.db.get(Person, promoted.person_id)),
         )
     turn.notify_staff(Text(text=note), thread_key=thread_key(ini))
+    refresh_staff_card(turn, ini)
 
 
 def closed_for_withdrawal(turn: Turn, ini: Initiative) -> bool:
@@ -1244,16 +1248,54 @@ def set_status(turn: Turn, act: a.SetStatus) -> None:
         return
     if act.status == S.DONE:
         return RESULTS.start(turn, f"initiative:{ini.id}")
+    if act.status == S.CANCELLED and CANCEL.uses_form(turn):
+        # cannot be undone: staff give a reason and confirm in a form (Slack modal) first;
+        # a poster in chat keeps the one-tap 中止 of the status menu
+        return CANCEL.start(turn, f"initiative:{ini.id}:{ini.status}")
     apply_status(turn, ini, S(act.status))
 
 
-def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
+def cancelled(turn: Turn, draft: CancelDraft, context: str) -> None:
+    """中止 confirmed with a reason: re-checked now (a stale form changes nothing)."""
+    _, raw_id, was = [*context.split(":"), "", ""][:3]
+    ini = _managed(turn, int(raw_id) if raw_id.isdigit() else 0, for_update=True)
+    if ini is None:
+        return
+    if ini.status == S.CANCELLED:
+        turn.say_text("staff.already_cancelled", title=ini.title)
+        return
+    if ini.status != was or S.CANCELLED not in TRANSITIONS[S(ini.status)]:
+        turn.say_text(
+            "initiatives.status_changed_meanwhile", status=status_label(turn.t, ini.status)
+        )
+        return
+    apply_status(turn, ini, S.CANCELLED, reason=draft.reason)
+
+
+CANCEL = Wizard(
+    flow="icancel",
+    title="staff.cancel_title",
+    fields=CANCEL_FIELDS,
+    draft=CancelDraft,
+    submit=cancelled,
+    submit_label="staff.cancel_submit",
+    ttl=DIALOG_TTL,
+)
+CANCEL.register(router)
+
+
+def apply_status(
+    turn: Turn, ini: Initiative, new: InitiativeStatus, *, reason: str | None = None
+) -> None:
+    """Change the status, tell everyone taking part (with the reason of a 中止), refresh
+    the staff card. The reason is kept in the audit entry, which 履歴 shows."""
     old = ini.status
     ini.status = new
     _touch(turn, ini)
     turn.db.flush()
     ledger.initiative_status(turn.db, ini, new, turn.now)
-    turn.audit("initiative.status", "initiative", ini.id, old=str(old), new=str(new))
+    detail = {"old": str(old), "new": str(new)} | ({"reason": reason} if reason else {})
+    turn.audit("initiative.status", "initiative", ini.id, **detail)
     for person in _active_people(turn, ini):
         if person.id == turn.person.id or person.deleted:
             continue
@@ -1263,13 +1305,15 @@ def apply_status(turn: Turn, ini: Initiative, new: InitiativeStatus) -> None:
         ]
         if new == S.DONE:  # the results report, and a button to open the initiative
             notice.append(initiative_card(turn, ini, viewer=person, t=t))
+        if reason:
+            notice.append(Text(text=t("initiatives.cancel_reason", reason=reason)))
         turn.notify(
             person,
             *notice,
             kind="status",
             dedupe_key=f"initiative:{ini.id}:status:{new}:{person.id}",
         )
-    turn.notify_staff(staff_card(turn, ini), thread_key=thread_key(ini), update=True)
+    refresh_staff_card(turn, ini)
     turn.say_text("initiatives.status_set", title=ini.title, status=status_label(turn.t, new))
 
 
@@ -1332,7 +1376,7 @@ def claim(turn: Turn, act: a.Claim) -> None:
     _touch(turn, ini)
     turn.db.flush()
     turn.audit("initiative.claim", "initiative", ini.id, previous=previous)
-    turn.notify_staff(staff_card(turn, ini), thread_key=thread_key(ini), update=True)
+    refresh_staff_card(turn, ini)
     turn.say_text("initiatives.claimed", title=ini.title)
 
 

@@ -159,10 +159,20 @@ def report(turn: Turn, r: ReportItem) -> None:
                 Text(text=turn.tr_for(author)("moderation.hidden_author", title=_title(item))),
                 dedupe_key=f"hidden:{r.entity}:{r.entity_id}:{open_reports}",
             )
-        turn.notify_staff(
-            staff_case(turn, r.entity, r.entity_id, item, open_reports, hidden=True),
-            thread_key=f"{r.entity}:{r.entity_id}",
-        )
+        case = staff_case(turn, r.entity, r.entity_id, item, open_reports, hidden=True)
+        turn.notify_staff(case, thread_key=f"{r.entity}:{r.entity_id}")  # the item's history
+        # and a top-level alert in #staff, linked to that thread (see SlackMessenger)
+        turn.notify_staff(case, thread_key=f"alert:{r.entity}:{r.entity_id}:{open_reports}")
+        refresh_root(turn, r.entity, item)
+
+
+def refresh_root(turn: Turn, entity: Entity, item: Reportable) -> None:
+    """An initiative's ``#staff`` root card shows whether it is hidden: update it in place."""
+    if entity == "initiative" and isinstance(item, Initiative):
+        from handlers.initiative_views import refresh_staff_card
+
+        turn.db.flush()
+        refresh_staff_card(turn, item)
 
 
 def staff_case(
@@ -215,6 +225,7 @@ def decide(turn: Turn, d: Decide) -> None:
         author.suspended = True
         turn.db.add(author)
     turn.audit(f"moderation.{d.decision}", d.entity, d.entity_id)
+    refresh_root(turn, d.entity, item)
     if author is not None:
         tr = turn.tr_for(author)
         turn.notify(
@@ -228,6 +239,17 @@ def decide(turn: Turn, d: Decide) -> None:
         "suspend": "moderation.suspend",
     }
     turn.say_text("moderation.done", decision=turn.t(label[d.decision]))
+
+
+def audit_words(turn: Turn, code: str) -> str:
+    """The catalog's words for an audit code, the code after them as a reference for logs.
+
+    A code from an older version, with no words, shows as itself.
+    """
+    key = "audit." + code.replace(".", "_")
+    if key not in turn.catalog.message_keys():
+        return code
+    return turn.t("moderation.history_action", words=turn.t(key), code=code)
 
 
 @router.action(ShowHistory)
@@ -247,7 +269,7 @@ def history(turn: Turn, h: ShowHistory) -> None:
             "moderation.history_line",
             when=turn.local(row.at).strftime("%Y-%m-%d %H:%M"),
             who=name or "-",
-            action=row.action,
+            action=audit_words(turn, row.action),
         )
         for row, name in rows
     ] or [turn.t("moderation.history_empty")]

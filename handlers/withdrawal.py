@@ -16,6 +16,7 @@ from bot.core.replies import Button, Choices
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers import initiative_actions as a
+from handlers.initiative_views import refresh_staff_card
 from handlers.initiatives import _get, closed_for_withdrawal, tell_poster
 from storage.models import InitiativeStatus
 from storage.queries import initiatives as q
@@ -102,3 +103,4 @@ def undo(turn: Turn, act: a.UndoWithdraw) -> None:
         kind="join",
         dedupe_key=f"initiative:{ini.id}:restore:{mine.id}:{turn.event.event_id}",
     )
+    refresh_staff_card(turn, ini)

@@ -193,6 +193,7 @@ class Dispatcher:
                 ward=self.ward,
                 config=self.config,
                 commands=self.router.commands,
+                staff_commands=frozenset(self.router.staff_commands),
                 created=created,
                 changed=changed,
                 counters=self.counters,

@@ -38,6 +38,7 @@ class Router:
     def __init__(self) -> None:
         self.commands: dict[str, Handler] = {}
         self.keywords: dict[str, str] = {}  # catalog key holding the words -> command name
+        self.staff_commands: set[str] = set()  # listed in staff help (catalog ``staff.cmd_<name>``)
         self.actions: dict[type, Handler] = {}
         self.forms: dict[type, Handler] = {}
         self.steps: dict[str, Handler] = {}
@@ -49,13 +50,21 @@ class Router:
         self.checks: list[Guard] = []  # run before routing
 
     # ---------------------------------------------------------------- registration
-    def command(self, name: str, *, keywords: str | None = None) -> Callable[[Handler], Handler]:
-        """Register ``handler(turn, args)``; ``keywords`` is a catalog key of typed words."""
+    def command(
+        self, name: str, *, keywords: str | None = None, staff: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Register ``handler(turn, args)``; ``keywords`` is a catalog key of typed words.
+
+        ``staff`` marks a ward-staff command: staff help lists it, so it needs help text.
+        The handler still checks permission itself (``turn.require_staff``).
+        """
 
         def wrap(fn: Handler) -> Handler:
             self.commands[name] = fn
             if keywords:
                 self.keywords[keywords] = name
+            if staff:
+                self.staff_commands.add(name)
             return fn
 
         return wrap
@@ -137,6 +146,7 @@ class Router:
             if clash:
                 raise ValueError(f"routes registered twice: {sorted(map(str, clash))}")
             mine.update(theirs)
+        self.staff_commands |= other.staff_commands
         self.guards.extend(other.guards)
         self.checks.extend(other.checks)
         self.fallback_handler = other.fallback_handler or self.fallback_handler

@@ -37,6 +37,7 @@ class Turn:
     ward: Ward
     config: Settings  # read-only use: URLs, policy version, limits
     commands: dict[str, Any] = field(default_factory=dict)  # name -> handler(turn, args)
+    staff_commands: frozenset[str] = frozenset()  # names staff help lists
     created: list[Any] = field(default_factory=list)  # rows this turn inserted (guards read it)
     changed: list[Any] = field(default_factory=list)  # rows this turn updated
     replies: list[Reply] = field(default_factory=list)

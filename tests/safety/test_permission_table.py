@@ -174,7 +174,9 @@ def forged(cls: type, ids: dict[str, int]) -> Any:
         elif typing.get_origin(hint) is typing.Literal:
             values[f.name] = typing.get_args(hint)[0]
         elif f.name == "status":
-            values[f.name] = "cancelled"
+            # a change made by the press itself (中止 now opens a reason form first; its
+            # submission is checked in tests/channels/slack/test_cancel_initiative.py)
+            values[f.name] = "preparing"
         elif f.name == "current":
             values[f.name] = "recruiting"
         elif f.name == "flow":

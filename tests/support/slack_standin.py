@@ -21,6 +21,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "auth.test": (),
     "chat.postMessage": (("channel",), ("text", "blocks")),
     "chat.update": (("channel",), ("ts",)),
+    "chat.getPermalink": (("channel",), ("message_ts",)),
     "chat.postEphemeral": (("channel",), ("user",), ("text", "blocks")),
     "views.open": (("trigger_id",), ("view",)),
     "views.push": (("trigger_id",), ("view",)),
@@ -174,6 +175,10 @@ class SlackStandIn:
             ts = f"1700000000.{next(self._ts):06d}"
             key = "message_ts" if method == "chat.postEphemeral" else "ts"
             return {"ok": True, "channel": args["channel"], key: ts}
+        if method == "chat.getPermalink":
+            ts = str(args["message_ts"]).replace(".", "")
+            link = f"https://kyodo-test.slack.com/archives/{args['channel']}/p{ts}"
+            return {"ok": True, "channel": args["channel"], "permalink": link}
         if method == "chat.update":
             return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
         if method.startswith("views."):

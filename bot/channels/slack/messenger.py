@@ -7,6 +7,8 @@
 - push(): ``chat.postMessage(channel=<user id>)`` (the bot's DM with that person).
 - post_staff(): the first post for a ``thread_key`` roots a thread in the staff channel (kept
   in ``StaffThread``); later posts go in that thread; ``update=True`` edits the root in place.
+  A ``thread_key`` of ``alert:<item thread key>:<n>`` is an alert: its own top-level message,
+  with a link to the item's thread when that thread exists (e.g. a moderation case).
 
 Never raises for Slack errors: they map to Delivery statuses (429 → RETRY with retry_after).
 """
@@ -29,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.channels.slack import render
+from bot.channels.slack.escape import escape
 from bot.channels.slack.inbound import CHANNEL, SlackHandle
 from bot.core.capabilities import declare
 from bot.core.events import Inbound
@@ -38,6 +41,7 @@ from storage.models import StaffThread
 from storage.types import utcnow
 
 log = logging.getLogger("kyodo.slack")
+ALERT = "alert:"  # staff thread keys of top-level alerts (see post_staff)
 
 RETRYABLE = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -94,6 +98,7 @@ class SlackMessenger:
         staff_channel_id: str | None = None,
         close_label: Callable[[str | None], str] | None = None,
         help_lines: Callable[[str | None], list[str]] | None = None,
+        thread_link_label: Callable[[str | None], str] | None = None,
     ):
         self.client = client
         self.engine = engine
@@ -101,6 +106,7 @@ class SlackMessenger:
         self.staff_channel_id = staff_channel_id
         self.close_label = close_label or (lambda _lang: "")
         self.help_lines = help_lines or (lambda _lang: [])
+        self.thread_link_label = thread_link_label or (lambda _lang: "thread")
         self.disabled: str | None = None  # why Slack refuses us (tokens_revoked, app_uninstalled)
 
     def disable(self, reason: str) -> None:
@@ -214,6 +220,8 @@ class SlackMessenger:
                 await anyio.to_thread.run_sync(self._touch, thread_key)
                 return Delivery(DeliveryStatus.SENT, request_id=root.ts)
             if root is None:
+                if thread_key and thread_key.startswith(ALERT):
+                    msgs[0] = await self._with_thread_link(msgs[0], thread_key)
                 resp = await self.client.chat_postMessage(channel=channel, **msgs[0])
                 ts = resp.get("ts")
                 if thread_key and ts:
@@ -226,6 +234,20 @@ class SlackMessenger:
         except Exception as exc:
             return delivery_for(exc)
         return Delivery(DeliveryStatus.SENT, request_id=thread_ts)
+
+    async def _with_thread_link(self, message: dict[str, Any], alert_key: str) -> dict[str, Any]:
+        """The alert with a link to its item's thread, if that thread was ever rooted."""
+        item_key = alert_key.removeprefix(ALERT).rpartition(":")[0]
+        item = await anyio.to_thread.run_sync(self._root, item_key) if item_key else None
+        if item is None:
+            return message
+        resp = await self.client.chat_getPermalink(channel=item.channel_id, message_ts=item.ts)
+        link = resp.get("permalink")
+        if not link:
+            return message
+        label = escape(self.thread_link_label(None))
+        section = {"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|{label}>"}}
+        return {**message, "blocks": [*message.get("blocks", []), section]}
 
     def _root(self, thread_key: str) -> StaffThread | None:
         with Session(self.engine, expire_on_commit=False) as db:

@@ -91,13 +91,18 @@ def check_body(body: bytes, content_type: str | None) -> None:
 
 
 def help_lines(runtime: Runtime):
-    """The ``/kyodo`` sub-commands (every registered command), described where the catalog can."""
+    """The ``/kyodo`` sub-commands anyone may use, described where the catalog can.
+
+    Staff commands are left to the help handler, which shows them to staff only.
+    """
 
     def lines(language: str | None) -> list[str]:
         lang = language if language in ("ja", "en") else runtime.settings.default_language
         keys = set(runtime.catalog.message_keys())
         out = [runtime.catalog.text("slack.commands", lang)]
-        names = sorted(set(runtime.dispatcher.router.commands) - {"cancel", "resume", "menu"})
+        router = runtime.dispatcher.router
+        hidden = {"cancel", "resume", "menu"} | router.staff_commands  # staff help lists those
+        names = sorted(set(router.commands) - hidden)
         for name in names:
             key = f"slack.cmd_{name.replace('-', '_')}"
             about = runtime.catalog.text(key, lang) if key in keys else ""
@@ -124,6 +129,9 @@ async def start(runtime: Runtime) -> None:
             "slack.close", lang if lang in ("ja", "en") else settings.default_language
         ),
         help_lines=help_lines(runtime),
+        thread_link_label=lambda lang: catalog.text(
+            "staff.open_thread", lang if lang in ("ja", "en") else settings.default_language
+        ),
     )
     runtime.add_messenger(messenger)
     runtime.slack_app = app
