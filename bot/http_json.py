@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.http import send_json_error
+
 log = logging.getLogger("kyodo.http")
 
 MAX_DEPTH = 64  # Slack's deepest real payloads (rich text in a view) stay under 20
@@ -131,15 +133,4 @@ def _is_json(scope: Scope) -> bool:
 
 
 async def _bad_request(send: Send) -> None:
-    body = b'{"detail":"malformed body"}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_json_error(send, 400, "malformed body")
