@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import select
 
 from bot.core import wizard, wizard_routes
@@ -100,7 +102,7 @@ def resume(turn: Turn, _args: str) -> None:
 
 
 # Dialog modules register ``REASK[step] = fn(turn)`` so 「つづける」 can repeat the question.
-REASK: dict[str, object] = {}
+REASK: dict[str, Callable[[Turn], None]] = {}
 
 
 LANGUAGES = ("ja", "en")

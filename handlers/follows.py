@@ -12,6 +12,7 @@ from bot.core.replies import Button, Choices
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers import initiative_actions as a
+from storage.db import stored_id
 from storage.models import Subscription
 from storage.queries import profiles as pq
 
@@ -96,7 +97,7 @@ def follow_toggle(turn: Turn, act: a.FollowToggle) -> None:
             with turn.db.begin_nested():
                 turn.db.add(
                     Subscription(
-                        person_id=turn.person.id,
+                        person_id=stored_id(turn.person.id),
                         topic=act.topic,
                         value=act.value,
                         mode=mode,

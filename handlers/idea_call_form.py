@@ -14,6 +14,7 @@ from bot.core.replies import Button, Card, Form, FormField, Text
 from bot.core.turn import Turn
 from handlers.idea_actions import CallForm, EditCall, PublishCall
 from handlers.idea_views import call_fields
+from storage.db import stored_id
 from storage.models import IdeaCall
 from storage.queries.ideas import DRAFT, OPEN
 
@@ -117,7 +118,7 @@ def call_form(turn: Turn, call: IdeaCall | None) -> Form:
         title=t("ideas.form_edit_title") if call else t("ideas.form_new_title"),
         fields=tuple(fields),
         submit_label=t("ideas.form_save") if editing_open else t("ideas.form_preview"),
-        data=pack(CallForm(call.id if call else 0)),
+        data=pack(CallForm(stored_id(call.id if call else 0))),
     )
 
 
@@ -171,10 +172,10 @@ def preview(turn: Turn, call: IdeaCall, meeting: bool) -> None:
             buttons=(
                 Button(
                     label=t("ideas.button_publish"),
-                    data=pack(PublishCall(call.id, meeting)),
+                    data=pack(PublishCall(stored_id(call.id), meeting)),
                     style="primary",
                 ),
-                Button(label=t("ideas.button_fix"), data=pack(EditCall(call.id))),
+                Button(label=t("ideas.button_fix"), data=pack(EditCall(stored_id(call.id)))),
             ),
         ),
     )

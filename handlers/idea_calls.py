@@ -40,6 +40,7 @@ from handlers.idea_views import (
     summary_dedupe,
     thread_key,
 )
+from storage.db import stored_id
 from storage.models import IdeaCall
 from storage.queries import idea_calls as q
 from storage.queries.ideas import CLOSED, DRAFT, OPEN, close_call, followers, visible_ideas
@@ -63,7 +64,7 @@ def refresh_staff_card(turn: Turn, call: IdeaCall) -> None:
     turn.db.flush()
     turn.notify_staff(
         staff_call_card(turn.db, call, st, turn.ward, turn.now),
-        thread_key=thread_key(call.id),
+        thread_key=thread_key(stored_id(call.id)),
         update=True,
     )
 
@@ -108,7 +109,7 @@ def submit_call(turn: Turn, act: CallForm, values: dict[str, Any]) -> None:
     if call is None:
         call = IdeaCall(
             status=DRAFT,
-            created_by=turn.person.id,
+            created_by=stored_id(turn.person.id),
             created_at=turn.now,
             updated_at=turn.now,
             **clean,
@@ -138,7 +139,7 @@ def submit_call(turn: Turn, act: CallForm, values: dict[str, Any]) -> None:
 
 def announce_deadline_change(turn: Turn, call: IdeaCall) -> int:
     """Small edits stay quiet; a new deadline matters to everyone who already submitted."""
-    authors = sorted({i.author_id for i in visible_ideas(turn.db, call.id)})
+    authors = sorted({i.author_id for i in visible_ideas(turn.db, stored_id(call.id))})
     stamp = int(call.deadline.timestamp())
     told = 0
     for person in q.people(turn.db, authors):
@@ -178,7 +179,11 @@ def publish(turn: Turn, act: PublishCall) -> None:
         turn.say(
             Choices(
                 text=turn.t("ideas.error_deadline_past_publish"),
-                buttons=(Button(label=turn.t("ideas.button_fix"), data=pack(EditCall(call.id))),),
+                buttons=(
+                    Button(
+                        label=turn.t("ideas.button_fix"), data=pack(EditCall(stored_id(call.id)))
+                    ),
+                ),
             )
         )
         return
@@ -200,7 +205,8 @@ def publish(turn: Turn, act: PublishCall) -> None:
         )
     st = staff_translator(turn.catalog, turn.config)
     turn.notify_staff(
-        staff_call_card(turn.db, call, st, turn.ward, turn.now), thread_key=thread_key(call.id)
+        staff_call_card(turn.db, call, st, turn.ward, turn.now),
+        thread_key=thread_key(stored_id(call.id)),
     )
     turn.say_text("ideas.published", title=call.title, count=len(people))
     if act.meeting:
@@ -215,7 +221,9 @@ def offer_meeting(turn: Turn, call: IdeaCall) -> None:
         Choices(
             text=turn.t("ideas.meeting_prompt"),
             buttons=(
-                Button(label=turn.t("ideas.button_meeting"), data=pack(CallMeeting(call.id))),
+                Button(
+                    label=turn.t("ideas.button_meeting"), data=pack(CallMeeting(stored_id(call.id)))
+                ),
             ),
         )
     )
@@ -233,7 +241,7 @@ def call_meeting(turn: Turn, act: CallMeeting) -> None:
     if name is None:
         turn.say_text("ideas.meeting_unavailable")
         return
-    turn.commands[name](turn, thread_key(call.id))
+    turn.commands[name](turn, thread_key(stored_id(call.id)))
 
 
 @router.command("idea_calls", staff=True)
@@ -259,7 +267,9 @@ def staff_calls(turn: Turn, _args: str) -> None:
             body=short(c.problem, 120),
             fields=tuple(call_fields(c, st, turn.ward)),
             badge=st(f"ideas.badge_{c.status}"),
-            buttons=(Button(label=st("ideas.button_manage"), data=pack(ManageCall(c.id))),),
+            buttons=(
+                Button(label=st("ideas.button_manage"), data=pack(ManageCall(stored_id(c.id)))),
+            ),
         )
         for c in calls
     )
@@ -298,10 +308,13 @@ def close_early(turn: Turn, act: CloseCall) -> None:
                 buttons=(
                     Button(
                         label=turn.t("ideas.button_close_confirm"),
-                        data=pack(CloseCall(call.id, True)),
+                        data=pack(CloseCall(stored_id(call.id), True)),
                         style="danger",
                     ),
-                    Button(label=turn.t("ideas.button_keep_open"), data=pack(ManageCall(call.id))),
+                    Button(
+                        label=turn.t("ideas.button_keep_open"),
+                        data=pack(ManageCall(stored_id(call.id))),
+                    ),
                 ),
             )
         )
@@ -314,8 +327,8 @@ def close_early(turn: Turn, act: CloseCall) -> None:
     refresh_staff_card(turn, call)
     turn.notify_staff(
         summary_card(turn.db, call, st),
-        thread_key=thread_key(call.id),
-        dedupe_key=summary_dedupe(call.id),
+        thread_key=thread_key(stored_id(call.id)),
+        dedupe_key=summary_dedupe(stored_id(call.id)),
     )
     turn.say_text("ideas.call_closed", title=call.title)
 
@@ -332,7 +345,7 @@ def export(turn: Turn, act: ExportCall) -> None:
         return
     url = sign(
         turn.config.public_base_url,
-        export_path(call.id),
+        export_path(stored_id(call.id)),
         secret=turn.config.secret_key,
         now=turn.now,
         ttl=EXPORT_TTL,

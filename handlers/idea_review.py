@@ -20,6 +20,7 @@ from handlers.idea_call_form import form_text
 from handlers.idea_calls import find_call, refresh_staff_card
 from handlers.idea_views import short, staff_idea_card, staff_translator, status_label, thread_key
 from storage import ledger
+from storage.db import stored_id, stored_row
 from storage.models import (
     Actor,
     ActorKind,
@@ -54,7 +55,7 @@ def staff_ideas(turn: Turn, act: StaffIdeas) -> None:
     call = find_call(turn, act.call_id)
     if call is None:
         return
-    ideas = visible_ideas(turn.db, call.id)
+    ideas = visible_ideas(turn.db, stored_id(call.id))
     if not ideas:
         turn.say_text("ideas.staff_no_ideas", title=call.title)
         return
@@ -63,12 +64,16 @@ def staff_ideas(turn: Turn, act: StaffIdeas) -> None:
     chunk = ideas[page * PAGE : (page + 1) * PAGE]
     more = None
     if len(ideas) > (page + 1) * PAGE:
-        more = Button(label=turn.t("ideas.button_more"), data=pack(StaffIdeas(call.id, page + 1)))
+        more = Button(
+            label=turn.t("ideas.button_more"), data=pack(StaffIdeas(stored_id(call.id), page + 1))
+        )
     turn.say(
         Carousel(
             alt_text=turn.t("ideas.staff_ideas_alt", title=call.title),
             cards=tuple(
-                staff_idea_card(turn.db, i, turn.t, turn.ward, supports=counts.get(i.id, 0))
+                staff_idea_card(
+                    turn.db, i, turn.t, turn.ward, supports=counts.get(stored_id(i.id), 0)
+                )
                 for i in chunk
             ),
             more=more,
@@ -122,7 +127,7 @@ def set_status(turn: Turn, act: SetIdeaStatus) -> None:
     idea.updated_at = turn.now
     turn.db.add(idea)
     turn.audit("idea.status", "idea", idea.id, status=IdeaStatus(idea.status).value)
-    call = turn.db.get(IdeaCall, idea.call_id)
+    call = stored_row(turn.db, IdeaCall, idea.call_id)
     _tell_author(turn, idea, call)
     turn.say_text("ideas.status_set", id=idea.id, status=status_label(turn.t, idea.status))
     turn.say(staff_idea_card(turn.db, idea, turn.t, turn.ward))
@@ -158,7 +163,7 @@ def answer_form(turn: Turn, act: AnswerIdea) -> None:
                 ),
             ),
             submit_label=t("ideas.form_answer_submit"),
-            data=pack(AnswerForm(idea.id)),
+            data=pack(AnswerForm(stored_id(idea.id))),
         )
     )
 
@@ -199,12 +204,14 @@ def submit_answer(turn: Turn, act: AnswerForm, values: dict[str, Any]) -> None:
     turn.audit(
         "idea.answered", "idea", idea.id, status=status.value, previous=IdeaStatus(previous).value
     )
-    call = turn.db.get(IdeaCall, idea.call_id)
+    call = stored_row(turn.db, IdeaCall, idea.call_id)
     _tell_author(turn, idea, call)
     if status in FINAL and status != previous:
         _tell_supporters(turn, idea, call)
     st = staff_translator(turn.catalog, turn.config)
-    turn.notify_staff(staff_idea_card(turn.db, idea, st, turn.ward), thread_key=thread_key(call.id))
+    turn.notify_staff(
+        staff_idea_card(turn.db, idea, st, turn.ward), thread_key=thread_key(stored_id(call.id))
+    )
     refresh_staff_card(turn, call)
     turn.say_text("ideas.answer_saved", id=idea.id, status=status_label(t, status))
     if status in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY) and idea.initiative_id is None:
@@ -214,7 +221,7 @@ def submit_answer(turn: Turn, act: AnswerForm, values: dict[str, Any]) -> None:
                 buttons=(
                     Button(
                         label=t("ideas.button_make_initiative"),
-                        data=pack(MakeInitiative(idea.id)),
+                        data=pack(MakeInitiative(stored_id(idea.id))),
                         style="primary",
                     ),
                 ),
@@ -272,12 +279,12 @@ def make_initiative(turn: Turn, act: MakeInitiative) -> None:
     if idea.initiative_id is not None:
         turn.say_text("ideas.initiative_exists", id=idea.initiative_id)
         return
-    call = turn.db.get(IdeaCall, idea.call_id)
+    call = stored_row(turn.db, IdeaCall, idea.call_id)
     actor = ward_actor(turn)
     category = call.categories[0] if call.categories else turn.ward.categories.codes[0]
     initiative = Initiative(
-        actor_id=actor.id,
-        poster_id=turn.person.id,
+        actor_id=stored_id(actor.id),
+        poster_id=stored_id(turn.person.id),
         title=short(idea.body, 60),
         description=idea.body[:1000],
         category=category,
@@ -313,6 +320,6 @@ def make_initiative(turn: Turn, act: MakeInitiative) -> None:
     st = staff_translator(turn.catalog, turn.config)
     turn.notify_staff(
         Text(text=st("ideas.staff_initiative_created", id=idea.id, title=initiative.title)),
-        thread_key=thread_key(call.id),
+        thread_key=thread_key(stored_id(call.id)),
     )
     turn.say_text("ideas.initiative_created", title=initiative.title)

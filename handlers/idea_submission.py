@@ -28,6 +28,7 @@ from handlers.idea_views import (
 )
 from handlers.ideas import refuse_late, resident_call
 from storage import ledger
+from storage.db import stored_id, stored_row
 from storage.models import Idea, IdeaCall, IdeaStatus
 from storage.queries.ideas import DRAFT, FINAL
 
@@ -268,8 +269,8 @@ def confirm(turn: Turn, _act: ConfirmIdea) -> None:
         reply = "ideas.edited"
     else:
         idea = Idea(
-            call_id=call.id,
-            author_id=turn.person.id,
+            call_id=stored_id(call.id),
+            author_id=stored_id(turn.person.id),
             body=data["body"],
             reason=data.get("reason"),
             anonymous=bool(data.get("anonymous")),
@@ -287,7 +288,7 @@ def confirm(turn: Turn, _act: ConfirmIdea) -> None:
     turn.notify_staff(
         Text(text=st(key, id=idea.id)),
         staff_idea_card(turn.db, idea, st, turn.ward),
-        thread_key=thread_key(call.id),
+        thread_key=thread_key(stored_id(call.id)),
     )
     refresh_staff_card(turn, call)
     turn.say(
@@ -306,9 +307,11 @@ def confirm(turn: Turn, _act: ConfirmIdea) -> None:
 
 def own_buttons(turn: Turn, idea: Idea) -> tuple[Button, ...]:
     return (
-        Button(label=turn.t("ideas.button_edit_idea"), data=pack(EditIdea(idea.id))),
+        Button(label=turn.t("ideas.button_edit_idea"), data=pack(EditIdea(stored_id(idea.id)))),
         Button(
-            label=turn.t("ideas.button_withdraw"), data=pack(WithdrawIdea(idea.id)), style="danger"
+            label=turn.t("ideas.button_withdraw"),
+            data=pack(WithdrawIdea(stored_id(idea.id))),
+            style="danger",
         ),
     )
 
@@ -322,7 +325,7 @@ def own_editable(turn: Turn, idea_id: int) -> Idea | None:
     if idea.author_id != turn.person.id:
         turn.say_text("ideas.only_author")
         return None
-    call = turn.db.get(IdeaCall, idea.call_id)
+    call = stored_row(turn.db, IdeaCall, idea.call_id)
     if not is_accepting(call, turn.now):
         refuse_late(turn, call)
         return None

@@ -34,6 +34,7 @@ from handlers.idea_actions import (
 from handlers.idea_actions import (
     ManageCall as ManageCall,  # re-export: tests on main import it here
 )
+from storage.db import stored_id
 from storage.models import Idea, IdeaCall, IdeaStatus, Person
 from storage.queries.ideas import (
     DRAFT,
@@ -117,12 +118,18 @@ def resident_call_card(
     buttons = []
     if is_accepting(call, now):
         buttons.append(
-            Button(label=t("ideas.button_submit"), data=pack(StartIdea(call.id)), style="primary")
+            Button(
+                label=t("ideas.button_submit"),
+                data=pack(StartIdea(stored_id(call.id))),
+                style="primary",
+            )
         )
     if call.public_ideas:
-        buttons.append(Button(label=t("ideas.button_browse"), data=pack(BrowseIdeas(call.id))))
+        buttons.append(
+            Button(label=t("ideas.button_browse"), data=pack(BrowseIdeas(stored_id(call.id))))
+        )
     if mine:
-        buttons.append(Button(label=t("ideas.button_mine"), data=pack(MyIdeas(call.id))))
+        buttons.append(Button(label=t("ideas.button_mine"), data=pack(MyIdeas(stored_id(call.id)))))
     return Card(
         title=call.title,
         body=short(call.problem, 400),
@@ -139,7 +146,7 @@ def digest_card(call: IdeaCall, t: Translator, ward: Ward, now: datetime) -> Car
 
 def staff_call_card(db: Session, call: IdeaCall, t: Translator, ward: Ward, now: datetime) -> Card:
     """The staff channel's root message of the call's thread, with live counts."""
-    counts = call_counts(db, call.id)
+    counts = call_counts(db, stored_id(call.id))
     fields = [
         *call_fields(call, t, ward),
         (t("ideas.field_public"), t("common.yes") if call.public_ideas else t("common.no")),
@@ -147,15 +154,23 @@ def staff_call_card(db: Session, call: IdeaCall, t: Translator, ward: Ward, now:
         (t("ideas.field_count_supports"), str(counts.supports)),
         (t("ideas.field_count_unanswered"), str(counts.unanswered)),
     ]
-    buttons = [Button(label=t("ideas.button_staff_ideas"), data=pack(StaffIdeas(call.id)))]
+    buttons = [
+        Button(label=t("ideas.button_staff_ideas"), data=pack(StaffIdeas(stored_id(call.id))))
+    ]
     if call.status == OPEN:
-        buttons.append(Button(label=t("ideas.button_edit_call"), data=pack(EditCall(call.id))))
+        buttons.append(
+            Button(label=t("ideas.button_edit_call"), data=pack(EditCall(stored_id(call.id))))
+        )
         buttons.append(
             Button(
-                label=t("ideas.button_close_call"), data=pack(CloseCall(call.id)), style="danger"
+                label=t("ideas.button_close_call"),
+                data=pack(CloseCall(stored_id(call.id))),
+                style="danger",
             )
         )
-    buttons.append(Button(label=t("ideas.button_export"), data=pack(ExportCall(call.id))))
+    buttons.append(
+        Button(label=t("ideas.button_export"), data=pack(ExportCall(stored_id(call.id))))
+    )
     return Card(
         title=t("ideas.staff_call_title", title=call.title),
         body=short(call.problem, 400),
@@ -171,7 +186,7 @@ def staff_idea_card(
     """One idea as staff see it: who wrote it, and the review buttons."""
     author = db.get(Person, idea.author_id)
     if supports is None:
-        supports = support_counts(db, [idea.id]).get(idea.id, 0)
+        supports = support_counts(db, [idea.id]).get(stored_id(idea.id), 0)
     fields = [
         (t("ideas.field_author"), author_name(idea, author, t, staff=True)),
         (t("ideas.field_reason"), idea.reason or t("ideas.none")),
@@ -185,7 +200,10 @@ def staff_idea_card(
             Button(
                 label=t("ideas.button_answer"),
                 data=pack(
-                    AnswerIdea(idea.id, idea.status if idea.status in FINAL else IdeaStatus.ADOPTED)
+                    AnswerIdea(
+                        stored_id(idea.id),
+                        idea.status if idea.status in FINAL else IdeaStatus.ADOPTED,
+                    )
                 ),
                 style="primary",
             )
@@ -194,17 +212,23 @@ def staff_idea_card(
             buttons.append(
                 Button(
                     label=t("ideas.status_reviewing"),
-                    data=pack(SetIdeaStatus(idea.id, IdeaStatus.REVIEWING)),
+                    data=pack(SetIdeaStatus(stored_id(idea.id), IdeaStatus.REVIEWING)),
                 )
             )
         for status in FINAL:
             if status != idea.status:
                 buttons.append(
-                    Button(label=status_label(t, status), data=pack(AnswerIdea(idea.id, status)))
+                    Button(
+                        label=status_label(t, status),
+                        data=pack(AnswerIdea(stored_id(idea.id), status)),
+                    )
                 )
         if idea.status in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY) and idea.initiative_id is None:
             buttons.append(
-                Button(label=t("ideas.button_make_initiative"), data=pack(MakeInitiative(idea.id)))
+                Button(
+                    label=t("ideas.button_make_initiative"),
+                    data=pack(MakeInitiative(stored_id(idea.id))),
+                )
             )
     return Card(
         title=t("ideas.staff_idea_title", id=idea.id),
@@ -241,7 +265,9 @@ def resident_idea_card(
     elif can_support and not own:
         buttons.append(
             Button(
-                label=t("ideas.button_support"), data=pack(SupportIdea(idea.id)), style="primary"
+                label=t("ideas.button_support"),
+                data=pack(SupportIdea(stored_id(idea.id))),
+                style="primary",
             )
         )
     if not own:
@@ -249,7 +275,9 @@ def resident_idea_card(
 
         buttons.append(
             Button(
-                label=t("moderation.report"), data=pack(AskReport("idea", idea.id)), style="subtle"
+                label=t("moderation.report"),
+                data=pack(AskReport("idea", stored_id(idea.id))),
+                style="subtle",
             )
         )
     return Card(
@@ -266,14 +294,19 @@ def resident_idea_card(
 
 def summary_card(db: Session, call: IdeaCall, t: Translator) -> Card:
     """What staff need at the deadline: counts, the most supported, what is still unanswered."""
-    ideas = visible_ideas(db, call.id)
+    ideas = visible_ideas(db, stored_id(call.id))
     supports = support_counts(db, [i.id for i in ideas])
     unanswered = [i for i in ideas if i.status in UNANSWERED]
-    top = sorted(ideas, key=lambda i: (-supports.get(i.id, 0), i.id))[:3]
+    top = sorted(ideas, key=lambda i: (-supports.get(stored_id(i.id), 0), i.id))[:3]
     top_lines = "\n".join(
-        t("ideas.summary_top_line", id=i.id, supports=supports.get(i.id, 0), body=short(i.body, 40))
+        t(
+            "ideas.summary_top_line",
+            id=i.id,
+            supports=supports.get(stored_id(i.id), 0),
+            body=short(i.body, 40),
+        )
         for i in top
-        if supports.get(i.id, 0) > 0
+        if supports.get(stored_id(i.id), 0) > 0
     )
     open_lines = "\n".join(
         t("ideas.summary_open_line", id=i.id, body=short(i.body, 40)) for i in unanswered[:10]
@@ -292,8 +325,8 @@ def summary_card(db: Session, call: IdeaCall, t: Translator) -> Card:
         body=t("ideas.summary_body"),
         fields=tuple(fields),
         buttons=(
-            Button(label=t("ideas.button_staff_ideas"), data=pack(StaffIdeas(call.id))),
-            Button(label=t("ideas.button_export"), data=pack(ExportCall(call.id))),
+            Button(label=t("ideas.button_staff_ideas"), data=pack(StaffIdeas(stored_id(call.id)))),
+            Button(label=t("ideas.button_export"), data=pack(ExportCall(stored_id(call.id)))),
         ),
         badge=t("ideas.badge_closed"),
     )

@@ -19,6 +19,7 @@ from handlers.common import menu_choices
 from handlers.idea_actions import BrowseIdeas, ListCalls, ManageCall, StartIdea, SupportIdea
 from handlers.idea_calls import refresh_staff_card
 from handlers.idea_views import is_accepting, resident_call_card, resident_idea_card, when
+from storage.db import stored_id
 from storage.models import Idea, IdeaCall, IdeaSupport
 from storage.queries import ideas as q
 from storage.queries.ideas import DRAFT, VISIBLE, open_calls, support_counts, visible_ideas
@@ -58,7 +59,9 @@ def show_calls(turn: Turn, page: int) -> None:
     for call in chunk:
         card = resident_call_card(call, turn.t, turn.ward, turn.now, mine=call.id in mine)
         if turn.person.is_staff:
-            manage = Button(label=turn.t("ideas.button_manage"), data=pack(ManageCall(call.id)))
+            manage = Button(
+                label=turn.t("ideas.button_manage"), data=pack(ManageCall(stored_id(call.id)))
+            )
             card = Card(
                 title=card.title,
                 body=card.body,
@@ -101,15 +104,19 @@ def browse(turn: Turn, act: BrowseIdeas) -> None:
     if not call.public_ideas:
         turn.say_text("ideas.not_public")
         return
-    ideas = visible_ideas(turn.db, call.id)
+    ideas = visible_ideas(turn.db, stored_id(call.id))
     if not ideas:
-        buttons = ()
+        buttons: tuple[Button, ...] = ()
         if is_accepting(call, turn.now):
-            buttons = (Button(label=turn.t("ideas.button_submit"), data=pack(StartIdea(call.id))),)
+            buttons = (
+                Button(
+                    label=turn.t("ideas.button_submit"), data=pack(StartIdea(stored_id(call.id)))
+                ),
+            )
         turn.say(Choices(text=turn.t("ideas.no_ideas_yet", title=call.title), buttons=buttons))
         return
     counts = support_counts(turn.db, [i.id for i in ideas])
-    ideas.sort(key=lambda i: (-counts.get(i.id, 0), i.id))
+    ideas.sort(key=lambda i: (-counts.get(stored_id(i.id), 0), i.id))
     page = max(act.page, 0)
     chunk = ideas[page * PAGE : (page + 1) * PAGE]
     mine = q.supported_by(turn.db, turn.person.id, [i.id for i in chunk])
@@ -120,8 +127,8 @@ def browse(turn: Turn, act: BrowseIdeas) -> None:
             i,
             authors.get(i.author_id),
             turn.t,
-            supports=counts.get(i.id, 0),
-            viewer_id=turn.person.id,
+            supports=counts.get(stored_id(i.id), 0),
+            viewer_id=stored_id(turn.person.id),
             supported=i.id in mine,
             can_support=can_support,
         )
@@ -129,7 +136,9 @@ def browse(turn: Turn, act: BrowseIdeas) -> None:
     )
     more = None
     if len(ideas) > (page + 1) * PAGE:
-        more = Button(label=turn.t("ideas.button_more"), data=pack(BrowseIdeas(call.id, page + 1)))
+        more = Button(
+            label=turn.t("ideas.button_more"), data=pack(BrowseIdeas(stored_id(call.id), page + 1))
+        )
     turn.say(
         Carousel(alt_text=turn.t("ideas.browse_alt", title=call.title), cards=cards, more=more)
     )
@@ -158,7 +167,11 @@ def support(turn: Turn, act: SupportIdea) -> None:
         try:
             with turn.db.begin_nested():
                 turn.db.add(
-                    IdeaSupport(idea_id=idea.id, person_id=turn.person.id, created_at=turn.now)
+                    IdeaSupport(
+                        idea_id=stored_id(idea.id),
+                        person_id=stored_id(turn.person.id),
+                        created_at=turn.now,
+                    )
                 )
             added = True
         except IntegrityError:  # a double tap raced us: the first one counts

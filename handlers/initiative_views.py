@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.core.actions import pack
 from bot.core.replies import Button, Card, Choices
 from bot.core.text import sanitize
 from bot.core.turn import Turn
+
+if TYPE_CHECKING:
+    from handlers.moderation import Entity
 from bot.i18n import Translator
 from bot.ward import Ward
+from storage.db import stored_id
 from storage.models import Actor, Initiative, InitiativeStatus, Person
 from storage.queries import initiatives as q
 
@@ -115,8 +120,8 @@ def initiative_card(
     lang = t.language
     viewer = viewer if viewer is not None else turn.person
     actor = turn.db.get(Actor, ini.actor_id)
-    joined, waiting = q.counts(turn.db, ini.id)
-    fields = (
+    joined, waiting = q.counts(turn.db, stored_id(ini.id))
+    fields: tuple[tuple[str, str], ...] = (
         (t("initiatives.f_actor"), actor.name if actor else ""),
         (t("initiatives.f_category"), turn.ward.categories.label(ini.category, lang)),
         (
@@ -136,7 +141,7 @@ def initiative_card(
             reflection=ini.result_reflection or "-",
         )
     buttons: list[Button] = []
-    mine = q.participation(turn.db, ini.id, viewer.id) if viewer.id else None
+    mine = q.participation(turn.db, stored_id(ini.id), viewer.id) if viewer.id else None
     open_for_joining = ini.status in (InitiativeStatus.RECRUITING, InitiativeStatus.PREPARING)
     final = ini.status in (InitiativeStatus.DONE, InitiativeStatus.CANCELLED)
     own = viewer.id is not None and viewer.id == ini.poster_id
@@ -145,26 +150,32 @@ def initiative_card(
     elif mine is not None and mine.status in q.ACTIVE:
         if not final:
             buttons.append(
-                Button(label=t("initiatives.b_withdraw"), data=pack(a.WithdrawAsk(ini.id)))
+                Button(
+                    label=t("initiatives.b_withdraw"), data=pack(a.WithdrawAsk(stored_id(ini.id)))
+                )
             )
     elif open_for_joining:
         full = ini.capacity is not None and joined >= ini.capacity
         label = t("initiatives.b_join_waitlist") if full else t("initiatives.b_join")
-        buttons.append(Button(label=label, data=pack(a.Join(ini.id)), style="primary"))
+        buttons.append(Button(label=label, data=pack(a.Join(stored_id(ini.id))), style="primary"))
     buttons.append(Button(label=t("initiatives.b_profile"), data=pack(a.Profile(ini.actor_id))))
-    request = q.open_request(turn.db, ini.id)
+    request = q.open_request(turn.db, stored_id(ini.id))
     if request is not None and (
         request.audience == "everyone" or (mine is not None and mine.status in q.ACTIVE)
     ):
         buttons.append(
-            Button(label=t("initiatives.b_opinion"), data=pack(a.OpinionAnswer(request.id)))
+            Button(
+                label=t("initiatives.b_opinion"), data=pack(a.OpinionAnswer(stored_id(request.id)))
+            )
         )
     if not detail:
-        buttons.append(Button(label=t("initiatives.b_detail"), data=pack(a.Show(ini.id))))
+        buttons.append(
+            Button(label=t("initiatives.b_detail"), data=pack(a.Show(stored_id(ini.id))))
+        )
     elif q.can_manage(turn.db, ini, viewer):
         buttons.extend(manage_buttons(t, ini))
     else:
-        buttons.append(report_button_for(t, "initiative", ini.id))
+        buttons.append(report_button_for(t, "initiative", stored_id(ini.id)))
     return Card(
         title=ini.title,
         body=body,
@@ -178,10 +189,10 @@ def manage_buttons(t: Translator, ini: Initiative) -> list[Button]:
     from handlers import initiative_actions as a
 
     return [
-        Button(label=t("initiatives.b_status"), data=pack(a.StatusMenu(ini.id))),
-        Button(label=t("initiatives.b_participants"), data=pack(a.Participants(ini.id))),
-        Button(label=t("initiatives.b_ask"), data=pack(a.OpinionAsk(ini.id))),
-        Button(label=t("initiatives.b_opinions"), data=pack(a.OpinionList(ini.id))),
+        Button(label=t("initiatives.b_status"), data=pack(a.StatusMenu(stored_id(ini.id)))),
+        Button(label=t("initiatives.b_participants"), data=pack(a.Participants(stored_id(ini.id)))),
+        Button(label=t("initiatives.b_ask"), data=pack(a.OpinionAsk(stored_id(ini.id)))),
+        Button(label=t("initiatives.b_opinions"), data=pack(a.OpinionList(stored_id(ini.id)))),
         schedule_button(t, ini),
     ]
 
@@ -190,10 +201,12 @@ def schedule_button(t: Translator, ini: Initiative) -> Button:
     """「集いを設定」: the meetings module re-checks who may schedule."""
     from handlers.meetings import ScheduleMeeting
 
-    return Button(label=t("meetings.button_schedule"), data=pack(ScheduleMeeting(ini.id)))
+    return Button(
+        label=t("meetings.button_schedule"), data=pack(ScheduleMeeting(stored_id(ini.id)))
+    )
 
 
-def report_button_for(t: Translator, entity: str, entity_id: int) -> Button:
+def report_button_for(t: Translator, entity: Entity, entity_id: int) -> Button:
     from handlers.moderation import AskReport
 
     return Button(
@@ -208,7 +221,7 @@ def staff_card(turn: Turn, ini: Initiative) -> Card:
     actor = turn.db.get(Actor, ini.actor_id)
     poster = turn.db.get(Person, ini.poster_id)
     facilitator = turn.db.get(Person, ini.facilitator_id) if ini.facilitator_id else None
-    joined, waiting = q.counts(turn.db, ini.id)
+    joined, waiting = q.counts(turn.db, stored_id(ini.id))
     return Card(
         title=t("initiatives.staff_title", title=ini.title),
         body=_short(ini.description),
@@ -238,27 +251,33 @@ def staff_buttons(turn: Turn, ini: Initiative) -> list[Button]:
     from handlers.moderation import ShowHistory
 
     t = turn.catalog.translator("ja")
-    record = Button(label=t("staff.b_record"), data=pack(a.Show(ini.id)))
-    history = Button(label=t("staff.b_history"), data=pack(ShowHistory("initiative", ini.id)))
+    record = Button(label=t("staff.b_record"), data=pack(a.Show(stored_id(ini.id))))
+    history = Button(
+        label=t("staff.b_history"), data=pack(ShowHistory("initiative", stored_id(ini.id)))
+    )
     nexts = TRANSITIONS[InitiativeStatus(ini.status)]
     if not nexts:
         return [record, history]
     buttons: list[Button] = []
     if ini.facilitator_id is None:
         buttons.append(
-            Button(label=t("initiatives.b_claim"), data=pack(a.Claim(ini.id)), style="primary")
+            Button(
+                label=t("initiatives.b_claim"),
+                data=pack(a.Claim(stored_id(ini.id))),
+                style="primary",
+            )
         )
     buttons += [
         Button(
             label=t("staff.b_set_status", status=status_label(t, s)),
-            data=pack(a.SetStatus(ini.id, str(s), str(ini.status))),
+            data=pack(a.SetStatus(stored_id(ini.id), str(s), str(ini.status))),
             style="danger" if s == InitiativeStatus.CANCELLED else "default",
         )
         for s in nexts
     ]
     buttons += [
-        Button(label=t("initiatives.b_match"), data=pack(a.Match(ini.id))),
-        Button(label=t("initiatives.b_participants"), data=pack(a.Participants(ini.id))),
+        Button(label=t("initiatives.b_match"), data=pack(a.Match(stored_id(ini.id)))),
+        Button(label=t("initiatives.b_participants"), data=pack(a.Participants(stored_id(ini.id)))),
         schedule_button(t, ini),
         history,
     ]

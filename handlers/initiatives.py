@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -59,7 +60,7 @@ from handlers.staff_post_form import (
 )
 from handlers.text_fields import parse_number
 from storage import ledger
-from storage.db import is_postgres
+from storage.db import is_postgres, stored_id
 from storage.models import (
     Actor,
     ActorKind,
@@ -145,7 +146,7 @@ def _name(turn: Turn, person: Person | None) -> str:
 
 
 def _active_people(turn: Turn, ini: Initiative) -> list[Person]:
-    return [p for _, p in q.participants(turn.db, ini.id)]
+    return [p for _, p in q.participants(turn.db, stored_id(ini.id))]
 
 
 def own_actor(turn: Turn) -> Actor:
@@ -163,7 +164,9 @@ def own_actor(turn: Turn) -> Actor:
 
 def postable_actors(turn: Turn) -> list[Actor]:
     """Whom the person may post as: themselves, then their organisations."""
-    return [own_actor(turn)] + [actor for _, actor in q.memberships(turn.db, turn.person.id)]
+    return [own_actor(turn)] + [
+        actor for _, actor in q.memberships(turn.db, stored_id(turn.person.id))
+    ]
 
 
 def ward_actor(turn: Turn) -> Actor:
@@ -182,7 +185,7 @@ def create_initiative(turn: Turn, fields: dict[str, Any]) -> Initiative:
     """Write the initiative, tell staff (thread root), audit, and tell immediate followers."""
     ini = Initiative(
         actor_id=fields["actor_id"],
-        poster_id=turn.person.id,
+        poster_id=stored_id(turn.person.id),
         title=fields["title"],
         description=fields["description"],
         category=fields["category"],
@@ -327,7 +330,7 @@ def ask(turn: Turn, step: str) -> None:
 
 
 for _step in ORDER:
-    REASK[f"ipost.{_step}"] = lambda turn, _s=_step: ask(turn, _s)
+    REASK[f"ipost.{_step}"] = partial(ask, step=_step)
 
 
 def _advance(turn: Turn, step: str) -> None:
@@ -434,7 +437,7 @@ def answer_capacity(turn: Turn, text: str) -> None:
 
 def _buttons_please(turn: Turn, _text: str) -> None:
     turn.say_text("initiatives.use_buttons")
-    REASK[turn.dialog.step](turn)
+    REASK[turn.dialog.step or ""](turn)
 
 
 for _step in ("category", "area", "help", "date", "end", "as", "confirm"):
@@ -766,7 +769,7 @@ def join(turn: Turn, act: a.Join) -> None:
     if ini.poster_id == turn.person.id:
         turn.say_text("initiatives.own_initiative", title=ini.title)
         return
-    mine = q.participation(turn.db, ini.id, turn.person.id)
+    mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
     if mine is not None and mine.status in q.ACTIVE:
         turn.say_text(
             "initiatives.already_joined"
@@ -774,12 +777,12 @@ def join(turn: Turn, act: a.Join) -> None:
             else "initiatives.already_waiting"
         )
         return
-    joined, _waiting = q.counts(turn.db, ini.id)
+    joined, _waiting = q.counts(turn.db, stored_id(ini.id))
     status = "joined" if ini.capacity is None or joined < ini.capacity else "waitlisted"
     if mine is None:
         mine = Participation(
-            initiative_id=ini.id,
-            person_id=turn.person.id,
+            initiative_id=stored_id(ini.id),
+            person_id=stored_id(turn.person.id),
             actor_id=turn.person.actor_id,
             status=status,
             created_at=turn.now,
@@ -796,7 +799,7 @@ def join(turn: Turn, act: a.Join) -> None:
         turn.db.add(mine)
     turn.db.flush()
     turn.audit(f"participation.{status}", "initiative", ini.id)
-    joined, waiting = q.counts(turn.db, ini.id)
+    joined, waiting = q.counts(turn.db, stored_id(ini.id))
     if status == "joined":
         turn.say_text("initiatives.joined", title=ini.title)
     else:
@@ -827,8 +830,13 @@ def join(turn: Turn, act: a.Join) -> None:
         Choices(
             text=turn.t("initiatives.ask_message_choice"),
             buttons=(
-                Button(label=turn.t("initiatives.send_message"), data=pack(a.JoinMessage(ini.id))),
-                Button(label=turn.t("common.skip"), data=pack(a.JoinMessageSkip(ini.id))),
+                Button(
+                    label=turn.t("initiatives.send_message"),
+                    data=pack(a.JoinMessage(stored_id(ini.id))),
+                ),
+                Button(
+                    label=turn.t("common.skip"), data=pack(a.JoinMessageSkip(stored_id(ini.id)))
+                ),
             ),
         )
     )
@@ -839,7 +847,7 @@ def join_message(turn: Turn, act: a.JoinMessage) -> None:
     ini = _get(turn, act.initiative_id)
     if ini is None:
         return
-    mine = q.participation(turn.db, ini.id, turn.person.id)
+    mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
         return
@@ -861,7 +869,7 @@ def answer_join_message(turn: Turn, text: str) -> None:
     if ini is None:
         turn.dialog.clear()
         return
-    mine = q.participation(turn.db, ini.id, turn.person.id)
+    mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
     if mine is None or mine.status not in q.ACTIVE:
         turn.dialog.clear()
         turn.say_text("initiatives.not_joined")
@@ -893,7 +901,7 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
     ini = _get(turn, act.initiative_id, for_update=True)
     if ini is None:
         return
-    mine = q.participation(turn.db, ini.id, turn.person.id)
+    mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
         return
@@ -908,7 +916,10 @@ def withdraw(turn: Turn, act: a.Withdraw) -> None:
         Choices(
             text=turn.t("initiatives.withdrawn_undo", title=ini.title, minutes=10),
             buttons=(
-                Button(label=turn.t("initiatives.b_undo"), data=pack(a.UndoWithdraw(ini.id, was))),
+                Button(
+                    label=turn.t("initiatives.b_undo"),
+                    data=pack(a.UndoWithdraw(stored_id(ini.id), was)),
+                ),
             ),
         )
     )  # handlers/withdrawal.py takes the 取り消す (ten minutes, if the place is still free)
@@ -944,10 +955,10 @@ def closed_for_withdrawal(turn: Turn, ini: Initiative) -> bool:
 
 def _promote(turn: Turn, ini: Initiative) -> Participation | None:
     """Move the first waitlisted person up when a place is free, and tell them."""
-    joined, _ = q.counts(turn.db, ini.id)
+    joined, _ = q.counts(turn.db, stored_id(ini.id))
     if ini.capacity is not None and joined >= ini.capacity:
         return None
-    nxt = q.first_waitlisted(turn.db, ini.id)
+    nxt = q.first_waitlisted(turn.db, stored_id(ini.id))
     if nxt is None:
         return None
     nxt.status, nxt.updated_at = "joined", turn.now
@@ -972,7 +983,7 @@ def list_participants(turn: Turn, act: a.Participants) -> None:
     ini = _managed(turn, act.initiative_id)
     if ini is None:
         return
-    rows = q.participants(turn.db, ini.id)
+    rows = q.participants(turn.db, stored_id(ini.id))
     if not rows:
         turn.say_text("initiatives.no_participants", title=ini.title)
         return
@@ -1013,7 +1024,10 @@ def send_opinion_request(turn: Turn, draft: OpinionRequestDraft, target: str) ->
         old.open = False
         turn.db.add(old)
     req = OpinionRequest(
-        initiative_id=ini.id, question=draft.question, audience=draft.audience, created_at=turn.now
+        initiative_id=stored_id(ini.id),
+        question=draft.question,
+        audience=draft.audience,
+        created_at=turn.now,
     )
     turn.db.add(req)
     turn.db.flush()
@@ -1041,7 +1055,7 @@ def send_opinion_request(turn: Turn, draft: OpinionRequestDraft, target: str) ->
                 buttons=(
                     Button(
                         label=t("initiatives.b_opinion"),
-                        data=pack(a.OpinionAnswer(req.id)),
+                        data=pack(a.OpinionAnswer(stored_id(req.id))),
                         style="primary",
                     ),
                 ),
@@ -1084,7 +1098,7 @@ def opinion_answer(turn: Turn, act: a.OpinionAnswer) -> None:
         turn.say_text("initiatives.opinion_closed")
         return
     if req.audience == "participants":
-        mine = q.participation(turn.db, ini.id, turn.person.id)
+        mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
         if mine is None or mine.status not in q.ACTIVE:
             turn.say_text("initiatives.opinion_participants_only")
             return
@@ -1112,7 +1126,10 @@ def send_opinion(turn: Turn, draft: OpinionDraft, context: str) -> None:
         return
     req, ini = found
     op = Opinion(
-        request_id=req.id, person_id=turn.person.id, body=draft.opinion, created_at=turn.now
+        request_id=stored_id(req.id),
+        person_id=stored_id(turn.person.id),
+        body=draft.opinion,
+        created_at=turn.now,
     )
     turn.db.add(op)
     turn.db.flush()
@@ -1182,7 +1199,7 @@ def opinion_list(turn: Turn, act: a.OpinionList) -> None:
                     buttons=(
                         Button(
                             label=turn.t("initiatives.close_question"),
-                            data=pack(a.OpinionClose(req.id)),
+                            data=pack(a.OpinionClose(stored_id(req.id))),
                         ),
                     ),
                 )
@@ -1224,7 +1241,7 @@ def status_menu(turn: Turn, act: a.StatusMenu) -> None:
             buttons=tuple(
                 Button(
                     label=status_label(turn.t, s),
-                    data=pack(a.SetStatus(ini.id, str(s), str(ini.status))),
+                    data=pack(a.SetStatus(stored_id(ini.id), str(s), str(ini.status))),
                     style="danger" if s == S.CANCELLED else "default",
                 )
                 for s in nexts
@@ -1418,7 +1435,7 @@ def match(turn: Turn, act: a.Match) -> None:
             buttons=tuple(
                 Button(
                     label=turn.t("initiatives.invite", name=m.actor.name[:12]),
-                    data=pack(a.Invite(ini.id, m.actor.id)),
+                    data=pack(a.Invite(stored_id(ini.id), stored_id(m.actor.id))),
                 )
                 for m in found
             ),
@@ -1475,7 +1492,9 @@ def _status_after_meeting(turn: Turn, meeting) -> list[Button]:
     ini = turn.db.get(Initiative, meeting.initiative_id)
     if ini is None or not q.can_manage(turn.db, ini, turn.person):
         return []
-    return [Button(label=turn.t("initiatives.b_status"), data=pack(a.StatusMenu(ini.id)))]
+    return [
+        Button(label=turn.t("initiatives.b_status"), data=pack(a.StatusMenu(stored_id(ini.id))))
+    ]
 
 
 RECORD_FOLLOWUPS.append(_status_after_meeting)

@@ -18,6 +18,7 @@ from bot.i18n import Translator
 from bot.signed_links import sign
 from handlers.meeting_actions import Answer, CancelMeeting, MoveMeeting, RecordMeeting
 from storage import reminders
+from storage.db import stored_row
 from storage.models import Meeting, Person
 from storage.queries import meetings as q
 
@@ -172,7 +173,7 @@ def reminder_replies(
 
 
 def plan_reminders(turn: Turn, meeting: Meeting, person_id: int) -> None:
-    person = turn.db.get(Person, person_id)
+    person = stored_row(turn.db, Person, person_id)
     t = turn.tr_for(person)
     reminders.plan_person(
         turn.db,
@@ -187,7 +188,7 @@ def plan_reminders(turn: Turn, meeting: Meeting, person_id: int) -> None:
 def plan_record(turn: Turn, meeting: Meeting) -> None:
     """Ask the organiser for the record after the meeting (one row, replaced on a move)."""
     assert meeting.id is not None
-    organiser = turn.db.get(Person, meeting.created_by)
+    organiser = stored_row(turn.db, Person, meeting.created_by)
     t = turn.tr_for(organiser)
     reminders.plan_record_request(
         turn.db,

@@ -28,6 +28,7 @@ from handlers.meeting_actions import (
 from handlers.meeting_cards import manage_card, meeting_card, plan_record, plan_reminders, when_text
 from handlers.meeting_form import MoveDraft, RecordDraft
 from storage import ledger, reminders
+from storage.db import stored_id, stored_row
 from storage.models import Meeting, Person
 from storage.queries import meetings as q
 
@@ -81,7 +82,7 @@ MOVE_DATE.register(router)
 def move_meeting(turn: Turn, meeting: Meeting, start: datetime, end: datetime | None) -> None:
     """Reschedule: pending reminders are cancelled, new ones planned, attendees told."""
     reminders.cancel_pending(
-        turn.db, meeting.id, kinds=(reminders.REMINDER, reminders.RECORD_REQUEST)
+        turn.db, stored_id(meeting.id), kinds=(reminders.REMINDER, reminders.RECORD_REQUEST)
     )
     old = meeting.starts_at
     meeting.starts_at, meeting.ends_at, meeting.updated_at = start, end, turn.now
@@ -91,7 +92,7 @@ def move_meeting(turn: Turn, meeting: Meeting, start: datetime, end: datetime | 
     for rsvp in rsvps:
         if rsvp.answer == "yes":
             plan_reminders(turn, meeting, rsvp.person_id)
-        person = turn.db.get(Person, rsvp.person_id)
+        person = stored_row(turn.db, Person, rsvp.person_id)
         t = turn.tr_for(person)
         turn.notify(
             person,
@@ -118,12 +119,12 @@ def ask_cancel(turn: Turn, act: CancelMeeting) -> None:
             buttons=(
                 Button(
                     label=turn.t("meetings.button_cancel_yes"),
-                    data=pack(ConfirmCancel(meeting.id)),
+                    data=pack(ConfirmCancel(stored_id(meeting.id))),
                     style="danger",
                 ),
                 Button(
                     label=turn.t("meetings.button_cancel_keep"),
-                    data=pack(ManageMeeting(meeting.id)),
+                    data=pack(ManageMeeting(stored_id(meeting.id))),
                 ),
             ),
         )
@@ -142,11 +143,11 @@ def cancel_meeting(turn: Turn, act: ConfirmCancel) -> None:
     meeting.updated_at = turn.now
     turn.db.add(meeting)
     reminders.cancel_pending(
-        turn.db, meeting.id, kinds=(reminders.REMINDER, reminders.RECORD_REQUEST)
+        turn.db, stored_id(meeting.id), kinds=(reminders.REMINDER, reminders.RECORD_REQUEST)
     )
     rsvps = q.not_declined(turn.db, meeting.id)
     for rsvp in rsvps:
-        person = turn.db.get(Person, rsvp.person_id)
+        person = stored_row(turn.db, Person, rsvp.person_id)
         t = turn.tr_for(person)
         turn.notify(
             person,

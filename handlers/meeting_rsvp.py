@@ -21,6 +21,7 @@ from handlers.meeting_cards import (
     rsvp_buttons,
 )
 from storage import reminders
+from storage.db import stored_id, stored_row
 from storage.models import Meeting, Person, Rsvp
 from storage.queries import meetings as q
 
@@ -43,7 +44,7 @@ def promote(turn: Turn, meeting: Meeting) -> None:
         turn.db.add(nxt)
         turn.db.flush()
         plan_reminders(turn, meeting, nxt.person_id)
-        person = turn.db.get(Person, nxt.person_id)
+        person = stored_row(turn.db, Person, nxt.person_id)
         t = turn.tr_for(person)
         turn.notify(
             person,
@@ -67,8 +68,8 @@ def answer(turn: Turn, act: Answer) -> None:
         if not eligible(turn, meeting):
             return turn.say_text("meetings.not_invited")
         rsvp = Rsvp(
-            meeting_id=meeting.id,
-            person_id=turn.person.id,
+            meeting_id=stored_id(meeting.id),
+            person_id=stored_id(turn.person.id),
             created_at=turn.now,
             updated_at=turn.now,
         )
@@ -91,12 +92,12 @@ def answer(turn: Turn, act: Answer) -> None:
     turn.db.flush()
     turn.audit("meeting.rsvp", "meeting", meeting.id, answer=rsvp.answer)
     if rsvp.answer == "yes":
-        plan_reminders(turn, meeting, turn.person.id)
+        plan_reminders(turn, meeting, stored_id(turn.person.id))
         turn.say(
             meeting_card(turn, turn.t, meeting, body=turn.t("meetings.yes_saved"), answer="yes")
         )
     else:
-        reminders.cancel_pending(turn.db, meeting.id, turn.person.id)
+        reminders.cancel_pending(turn.db, stored_id(meeting.id), turn.person.id)
         if rsvp.answer == "waitlisted":
             turn.say_text(
                 "meetings.waitlisted", n=waitlist_position(turn, meeting.id, turn.person.id)
@@ -114,10 +115,13 @@ def plans(turn: Turn, _args: str) -> None:
     mine = q.upcoming_organised(turn.db, turn.person.id, turn.now)
     cards = []
     for meeting, rsvp in rows:
-        buttons = list(rsvp_buttons(turn.t, meeting.id))
+        buttons = list(rsvp_buttons(turn.t, stored_id(meeting.id)))
         if can_manage(turn, meeting):
             buttons.append(
-                Button(label=turn.t("meetings.button_manage"), data=pack(ManageMeeting(meeting.id)))
+                Button(
+                    label=turn.t("meetings.button_manage"),
+                    data=pack(ManageMeeting(stored_id(meeting.id))),
+                )
             )
         cards.append(meeting_card(turn, turn.t, meeting, answer=rsvp.answer, buttons=buttons))
     seen = {m.id for m, _ in rows}

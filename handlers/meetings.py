@@ -30,6 +30,7 @@ from handlers.meeting_cards import manage_card, meeting_card, plan_record, when_
 from handlers.meeting_form import MeetingDraft
 from handlers.meeting_organiser import MOVE_DATE
 from storage import reminders
+from storage.db import stored_id, stored_row
 from storage.models import Meeting, Person, Rsvp
 
 router = Router()
@@ -59,7 +60,7 @@ def create_meeting(turn: Turn, target: str, draft: MeetingDraft) -> Meeting:
         notes=draft.notes or None,
         reminders=reminder_specs(draft.reminder_times),
         reminder_text=draft.reminder_text or None,
-        created_by=turn.person.id,
+        created_by=stored_id(turn.person.id),
         created_at=turn.now,
         updated_at=turn.now,
         invite_only=draft.visibility == "invite_only",
@@ -69,14 +70,14 @@ def create_meeting(turn: Turn, target: str, draft: MeetingDraft) -> Meeting:
     for person_id in invitees(turn, meeting):
         turn.db.add(
             Rsvp(
-                meeting_id=meeting.id,
+                meeting_id=stored_id(meeting.id),
                 person_id=person_id,
                 answer="invited",
                 created_at=turn.now,
                 updated_at=turn.now,
             )
         )
-        person = turn.db.get(Person, person_id)
+        person = stored_row(turn.db, Person, person_id)
         t = turn.tr_for(person)
         turn.notify(
             person,
@@ -109,7 +110,7 @@ def confirm_summary(
         place=None if url else where,
         online_url=url,
         notes=answers.get("notes"),
-        created_by=turn.person.id,
+        created_by=stored_id(turn.person.id),
     )
     capacity = answers.get("capacity")
     fields = [

@@ -15,6 +15,7 @@ from handlers.idea_calls import refresh_staff_card
 from handlers.idea_submission import FLOW, own_buttons, own_editable, show_confirm
 from handlers.idea_views import is_accepting, short, staff_translator, status_label, thread_key
 from handlers.ideas import resident_call
+from storage.db import stored_id, stored_row
 from storage.models import IdeaCall, IdeaStatus
 from storage.queries import ideas as q
 from storage.queries.ideas import FINAL, support_counts
@@ -54,7 +55,7 @@ def withdraw(turn: Turn, act: WithdrawIdea) -> None:
                 buttons=(
                     Button(
                         label=turn.t("ideas.button_withdraw_confirm"),
-                        data=pack(WithdrawIdea(idea.id, True)),
+                        data=pack(WithdrawIdea(stored_id(idea.id), True)),
                         style="danger",
                     ),
                     Button(label=turn.t("ideas.button_keep"), data=pack(MyIdeas(idea.call_id))),
@@ -68,10 +69,11 @@ def withdraw(turn: Turn, act: WithdrawIdea) -> None:
     turn.audit("idea.withdrawn", "idea", idea.id)
     if turn.dialog.flow == FLOW and turn.dialog.data.get("idea_id") == idea.id:
         turn.dialog.clear()
-    call = turn.db.get(IdeaCall, idea.call_id)
+    call = stored_row(turn.db, IdeaCall, idea.call_id)
     st = staff_translator(turn.catalog, turn.config)
     turn.notify_staff(
-        Text(text=st("ideas.staff_idea_withdrawn", id=idea.id)), thread_key=thread_key(call.id)
+        Text(text=st("ideas.staff_idea_withdrawn", id=idea.id)),
+        thread_key=thread_key(stored_id(call.id)),
     )
     refresh_staff_card(turn, call)
     turn.say_text("ideas.withdrawn")
@@ -97,7 +99,7 @@ def my_ideas(turn: Turn, act: MyIdeas) -> None:
                 t("ideas.field_shown_as"),
                 t("ideas.anonymous") if idea.anonymous else turn.person.display_name,
             ),
-            (t("ideas.field_supports"), str(counts.get(idea.id, 0))),
+            (t("ideas.field_supports"), str(counts.get(stored_id(idea.id), 0))),
         ]
         if idea.answer and idea.status in FINAL:
             fields.append((t("ideas.field_answer"), idea.answer))

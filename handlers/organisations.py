@@ -21,6 +21,7 @@ from handlers.common import REASK
 from handlers.initiative_views import dialog_step, sanitize
 from handlers.organisation_form import ORGANISATION_FIELDS, OrganisationDraft
 from handlers.profiles import profile
+from storage.db import stored_id
 from storage.models import Actor, ActorKind, Membership
 from storage.queries import initiatives as q
 from storage.queries import profiles as pq
@@ -58,11 +59,16 @@ def created_organisation(turn: Turn, draft: OrganisationDraft, _context: str) ->
     turn.db.add(actor)
     turn.db.flush()
     turn.db.add(
-        Membership(actor_id=actor.id, person_id=turn.person.id, role="admin", created_at=turn.now)
+        Membership(
+            actor_id=stored_id(actor.id),
+            person_id=stored_id(turn.person.id),
+            role="admin",
+            created_at=turn.now,
+        )
     )
     turn.audit("actor.create", "actor", actor.id, kind=draft.kind)
     turn.say_text("profiles.org_created", name=actor.name, code=actor.invite_code)
-    profile(turn, a.Profile(actor.id))
+    profile(turn, a.Profile(stored_id(actor.id)))
 
 
 CREATE_ORGANISATION = Wizard(
@@ -112,14 +118,17 @@ def answer_code(turn: Turn, text: str) -> None:
         turn.say_text("profiles.code_wrong")
         return
     turn.dialog.clear()
-    if q.is_member(turn.db, actor.id, turn.person.id):
+    if q.is_member(turn.db, stored_id(actor.id), stored_id(turn.person.id)):
         turn.say_text("profiles.already_member", name=actor.name)
         return
     try:
         with turn.db.begin_nested():
             turn.db.add(
                 Membership(
-                    actor_id=actor.id, person_id=turn.person.id, role="member", created_at=turn.now
+                    actor_id=stored_id(actor.id),
+                    person_id=stored_id(turn.person.id),
+                    role="member",
+                    created_at=turn.now,
                 )
             )
     except IntegrityError:

@@ -8,6 +8,7 @@ as stale instead of changing anything; rights are re-checked when the answer is 
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
 from bot.core.actions import pack
 from bot.core.replies import Button, Choices
@@ -17,6 +18,7 @@ from handlers import initiative_actions as a
 from handlers.common import REASK, Menu
 from handlers.initiative_views import clean, dialog_step, labels
 from handlers.profiles import editable
+from storage.db import stored_id
 from storage.models import Actor, ActorKind
 
 router = Router()
@@ -41,7 +43,10 @@ def edit_profile(turn: Turn, act: a.EditProfile) -> None:
             text=t("profiles.ask_field", name=actor.name),
             buttons=(
                 *tuple(
-                    Button(label=t(f"profiles.edit_{f}"), data=pack(a.EditField(actor.id, f)))
+                    Button(
+                        label=t(f"profiles.edit_{f}"),
+                        data=pack(a.EditField(stored_id(actor.id), f)),
+                    )
                     for f in FIELDS
                 ),
                 Button(label=t("profiles.b_done"), data=pack(Menu("me"))),
@@ -125,7 +130,7 @@ def ask_field(turn: Turn, field: str) -> None:
 
 
 for _f in FIELDS:
-    REASK[f"pedit.{_f}"] = lambda turn, _f=_f: ask_field(turn, _f)
+    REASK[f"pedit.{_f}"] = partial(ask_field, field=_f)
 
 
 def _saved(turn: Turn, actor: Actor, field: str) -> None:
@@ -134,7 +139,7 @@ def _saved(turn: Turn, actor: Actor, field: str) -> None:
     turn.audit("profile.edit", "actor", actor_id, field=field)
     turn.dialog.clear()
     turn.say_text("profiles.saved")
-    edit_profile(turn, a.EditProfile(actor_id))
+    edit_profile(turn, a.EditProfile(stored_id(actor_id)))
 
 
 def _dialog_actor(turn: Turn) -> Actor | None:
@@ -173,7 +178,7 @@ def answer_activity(turn: Turn, text: str) -> None:
 
 def _buttons_please(turn: Turn, _text: str) -> None:
     turn.say_text("initiatives.use_buttons")
-    REASK[turn.dialog.step](turn)
+    REASK[turn.dialog.step or ""](turn)
 
 
 for _f in ("area", "interests", "strengths"):

@@ -18,6 +18,7 @@ from handlers import outcome_numbers
 from handlers.common import Menu, menu_choices
 from handlers.follows import follow_summary
 from handlers.initiative_views import initiative_card, kind_label, labels
+from storage.db import stored_id
 from storage.models import Actor, ActorKind
 from storage.queries import initiatives as q
 from storage.queries import profiles as pq
@@ -34,7 +35,7 @@ def _own(turn: Turn) -> Actor:
 def can_edit(turn: Turn, actor: Actor) -> bool:
     if actor.kind == ActorKind.INDIVIDUAL:
         return actor.id == turn.person.actor_id
-    return q.is_admin(turn.db, actor.id, turn.person.id)
+    return q.is_admin(turn.db, stored_id(actor.id), stored_id(turn.person.id))
 
 
 def editable(turn: Turn, actor_id: int) -> Actor | None:
@@ -56,7 +57,7 @@ def my_page(turn: Turn, _args: str) -> None:
     t = turn.t
     lang = t.language
     actor = _own(turn)
-    orgs = q.memberships(turn.db, turn.person.id)
+    orgs = q.memberships(turn.db, stored_id(turn.person.id))
     subs = pq.subscriptions(turn.db, turn.person.id)
     org_text = "、".join(
         f"{o.name}（{t('profiles.role_' + m.role) if m.role in ('admin', 'member') else m.role}）"
@@ -84,7 +85,7 @@ def my_page(turn: Turn, _args: str) -> None:
     )
     turn.say(outcome_numbers.resident_card(turn))
     buttons = [
-        Button(label=t("profiles.b_edit"), data=pack(a.EditProfile(actor.id))),
+        Button(label=t("profiles.b_edit"), data=pack(a.EditProfile(stored_id(actor.id)))),
         Button(label=t("profiles.b_mine"), data=pack(a.MyInitiatives())),
         Button(label=t("profiles.b_participations"), data=pack(a.MyParticipations())),
         Button(label=t("profiles.b_follow"), data=pack(a.FollowSettings())),
@@ -92,7 +93,9 @@ def my_page(turn: Turn, _args: str) -> None:
         Button(label=t("profiles.b_join_org"), data=pack(a.JoinOrganisation())),
         Button(label=t("profiles.b_create_org"), data=pack(a.CreateOrganisation())),
     ]
-    buttons += [Button(label=o.name[:20], data=pack(a.Profile(o.id))) for _, o in orgs][:6]
+    buttons += [Button(label=o.name[:20], data=pack(a.Profile(stored_id(o.id)))) for _, o in orgs][
+        :6
+    ]
     turn.say(Choices(text=t("profiles.my_page_menu"), buttons=tuple(buttons)))
 
 
@@ -115,14 +118,18 @@ def profile(turn: Turn, act: a.Profile) -> None:
         (t("profiles.f_strengths"), labels(turn.ward.strengths, actor.strengths, lang) or "-"),
         (t("profiles.f_recent"), "、".join(i.title for i in posted) or "-"),
     ]
-    buttons: list[Button] = [Button(label=i.title[:20], data=pack(a.Show(i.id))) for i in posted]
+    buttons: list[Button] = [
+        Button(label=i.title[:20], data=pack(a.Show(stored_id(i.id)))) for i in posted
+    ]
     if actor.kind != ActorKind.INDIVIDUAL:
         members = len(q.actor_people(turn.db, actor))
         fields.append((t("profiles.f_members"), str(members)))
-        if q.is_admin(turn.db, actor.id, turn.person.id):
+        if q.is_admin(turn.db, stored_id(actor.id), stored_id(turn.person.id)):
             fields.append((t("profiles.f_invite_code"), actor.invite_code or "-"))
     if can_edit(turn, actor):
-        buttons.append(Button(label=t("profiles.b_edit"), data=pack(a.EditProfile(actor.id))))
+        buttons.append(
+            Button(label=t("profiles.b_edit"), data=pack(a.EditProfile(stored_id(actor.id))))
+        )
     turn.say(
         Card(
             title=actor.name,
@@ -139,7 +146,11 @@ def profile(turn: Turn, act: a.Profile) -> None:
 
 @router.action(a.MyInitiatives)
 def my_initiatives(turn: Turn, _act: a.MyInitiatives) -> None:
-    actor_ids = [m.actor_id for m, _ in q.memberships(turn.db, turn.person.id) if m.role == "admin"]
+    actor_ids = [
+        m.actor_id
+        for m, _ in q.memberships(turn.db, stored_id(turn.person.id))
+        if m.role == "admin"
+    ]
     rows = pq.posted_by(turn.db, turn.person.id, actor_ids)
     if not rows:
         turn.say(menu_choices(turn, "profiles.no_initiatives"))

@@ -18,6 +18,7 @@ from bot.core.turn import Turn
 from handlers import initiative_actions as a
 from handlers.initiative_views import refresh_staff_card
 from handlers.initiatives import _get, closed_for_withdrawal, tell_poster
+from storage.db import stored_id
 from storage.models import InitiativeStatus
 from storage.queries import initiatives as q
 
@@ -32,7 +33,7 @@ def ask(turn: Turn, act: a.WithdrawAsk) -> None:
     ini = _get(turn, act.initiative_id)
     if ini is None:
         return
-    mine = q.participation(turn.db, ini.id, turn.person.id)
+    mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
         return
@@ -42,8 +43,12 @@ def ask(turn: Turn, act: a.WithdrawAsk) -> None:
         Choices(
             text=turn.t("initiatives.withdraw_confirm", title=ini.title),
             buttons=(
-                Button(label=turn.t("common.yes"), data=pack(a.Withdraw(ini.id)), style="danger"),
-                Button(label=turn.t("common.no"), data=pack(a.WithdrawKeep(ini.id))),
+                Button(
+                    label=turn.t("common.yes"),
+                    data=pack(a.Withdraw(stored_id(ini.id))),
+                    style="danger",
+                ),
+                Button(label=turn.t("common.no"), data=pack(a.WithdrawKeep(stored_id(ini.id)))),
             ),
         )
     )
@@ -61,7 +66,7 @@ def undo(turn: Turn, act: a.UndoWithdraw) -> None:
     ini = _get(turn, act.initiative_id, for_update=True)
     if ini is None:
         return
-    mine = q.participation(turn.db, ini.id, turn.person.id)
+    mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
     if mine is None or mine.status != "withdrawn":
         turn.say_text("initiatives.undo_nothing")
         return
@@ -74,7 +79,7 @@ def undo(turn: Turn, act: a.UndoWithdraw) -> None:
     if turn.now - withdrawn_at > UNDO_WINDOW:
         turn.say_text("initiatives.undo_too_late", title=ini.title)
         return
-    joined, _waiting = q.counts(turn.db, ini.id)
+    joined, _waiting = q.counts(turn.db, stored_id(ini.id))
     free = ini.capacity is None or joined < ini.capacity
     if act.was == "joined" and not free:
         turn.say(
@@ -83,7 +88,7 @@ def undo(turn: Turn, act: a.UndoWithdraw) -> None:
                 buttons=(
                     Button(
                         label=turn.t("initiatives.b_join_waitlist"),
-                        data=pack(a.Join(ini.id)),
+                        data=pack(a.Join(stored_id(ini.id))),
                         style="primary",
                     ),
                 ),

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, CursorResult, Engine, Result, any_, event, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, QueryableAttribute
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 log = logging.getLogger("kyodo.db")
 
@@ -146,3 +146,14 @@ def stored_id(row_id: int | None) -> int:
     if row_id is None:
         raise ValueError("row has no id: it was never flushed to the store")
     return row_id
+
+
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def stored_row(db: Session, model: type[_Row], row_id: int) -> _Row:
+    """A row a foreign key points at: it exists (the key is enforced), so None is an error."""
+    row = db.get(model, row_id)
+    if row is None:
+        raise LookupError(f"{model.__name__} {row_id} is missing although a key points at it")
+    return row
