@@ -247,7 +247,7 @@ def staff_buttons(turn: Turn, ini: Initiative) -> list[Button]:
     """Only what can still be done: no 担当する once claimed, the valid next statuses, and
     nothing but 記録/履歴 once the initiative is 完了 or 中止 (every handler re-checks)."""
     from handlers import initiative_actions as a
-    from handlers.initiatives import TRANSITIONS
+    from handlers.initiative_access import TRANSITIONS
     from handlers.moderation import ShowHistory
 
     t = turn.catalog.translator("ja")

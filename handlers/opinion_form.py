@@ -3,7 +3,7 @@
 A question (≤500 characters) and who is asked: the participants, or everyone who follows the
 initiative's category or area. Asked one at a time on every channel (as before); the audience
 question shows the question just typed. Answering a request is one text (≤1,000) under the
-question asked. ``handlers.initiatives`` sends the request on submit.
+question asked. ``handlers.initiative_opinions`` sends the request on submit.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ router = Router()
 
 
 def _own(turn: Turn) -> Actor:
-    from handlers.initiatives import own_actor
+    from handlers.initiative_access import own_actor
 
     return own_actor(turn)
 

@@ -2,7 +2,7 @@
 
 Three answers, asked one at a time on every channel (as before): what was done (≤1,000
 characters), how many took part (0–1,000,000; 「１２人」 is read as 12) and a reflection.
-``handlers.initiatives`` runs it and writes the results with the status change.
+``handlers.initiative_lifecycle`` runs it and writes the results with the status change.
 """
 
 from __future__ import annotations

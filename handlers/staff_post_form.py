@@ -3,7 +3,7 @@
 Declared once: who posts (the ward or an organisation), a title (≤60) and description
 (≤1,000) checked like residents' posts, a category, and optionally an area, the help wanted,
 a start and a capacity (1–10,000). There are no step questions: on a chat channel staff post
-with the residents' dialog. ``handlers.initiatives`` writes the initiative on submit.
+with the residents' dialog. ``handlers.initiative_posting`` writes the initiative on submit.
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ from bot.core.replies import Button, Choices
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers import initiative_actions as a
+from handlers.initiative_access import get_visible, tell_poster
+from handlers.initiative_participation import closed_for_withdrawal
 from handlers.initiative_views import refresh_staff_card
-from handlers.initiatives import _get, closed_for_withdrawal, tell_poster
 from storage.db import stored_id
 from storage.models import InitiativeStatus
 from storage.queries import initiatives as q
@@ -30,7 +31,7 @@ OPEN = (InitiativeStatus.RECRUITING, InitiativeStatus.PREPARING)
 
 @router.action(a.WithdrawAsk)
 def ask(turn: Turn, act: a.WithdrawAsk) -> None:
-    ini = _get(turn, act.initiative_id)
+    ini = get_visible(turn, act.initiative_id)
     if ini is None:
         return
     mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
@@ -56,14 +57,14 @@ def ask(turn: Turn, act: a.WithdrawAsk) -> None:
 
 @router.action(a.WithdrawKeep)
 def keep(turn: Turn, act: a.WithdrawKeep) -> None:
-    ini = _get(turn, act.initiative_id)
+    ini = get_visible(turn, act.initiative_id)
     if ini is not None:
         turn.say_text("initiatives.withdraw_kept", title=ini.title)
 
 
 @router.action(a.UndoWithdraw)
 def undo(turn: Turn, act: a.UndoWithdraw) -> None:
-    ini = _get(turn, act.initiative_id, for_update=True)
+    ini = get_visible(turn, act.initiative_id, for_update=True)
     if ini is None:
         return
     mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
