@@ -4,6 +4,8 @@ Every button is a claim: existence, visibility and permission are checked again 
 server, by the sub-domain modules that use these helpers.
 """
 
+from __future__ import annotations
+
 import secrets
 from datetime import timedelta
 
@@ -13,7 +15,6 @@ from bot.core.replies import (
     Text,
 )
 from bot.core.turn import Turn
-from handlers.common import REASK
 from storage.db import is_postgres, stored_id
 from storage.models import (
     Actor,
@@ -64,14 +65,6 @@ def get_managed(turn: Turn, initiative_id: int, *, for_update: bool = False) -> 
 
 def new_token() -> str:
     return secrets.token_hex(4)
-
-
-def say_stale(turn: Turn) -> None:
-    """A button from another step or an older dialog: say so, keep the answers, re-ask."""
-    turn.say_text("initiatives.stale_button")
-    reask = REASK.get(turn.dialog.step or "")
-    if reask is not None:
-        reask(turn)
 
 
 def touch(turn: Turn, ini: Initiative) -> None:

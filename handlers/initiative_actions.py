@@ -12,15 +12,6 @@ from bot.core.actions import action
 # ---------------------------------------------------------------- post dialog
 
 
-@action("ip")
-class PostPick:
-    """An answer button in the post dialog: ``op`` names the step it belongs to."""
-
-    op: str
-    value: str
-    token: str
-
-
 @action("isf")
 class StaffPost:
     """The staff posting form (Slack modal)."""

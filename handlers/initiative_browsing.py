@@ -1,5 +1,9 @@
 """Browsing and searching initiatives: pages of cards, filters by category, area and keyword."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from bot.core.actions import pack
 from bot.core.replies import (
     Button,
@@ -8,15 +12,14 @@ from bot.core.replies import (
 )
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import Wizard
 from handlers import initiative_actions as a
-from handlers.common import REASK
 from handlers.initiative_access import DIALOG_TTL, S, get_visible
 from handlers.initiative_views import (
-    clean,
-    dialog_step,
     initiative_card,
     sanitize,
 )
+from handlers.text_fields import PostedText
 from storage.queries import initiatives as q
 
 router = Router()
@@ -114,26 +117,34 @@ def browse_filter(turn: Turn, act: a.BrowseFilter) -> None:
         turn.say(Choices(text=t("initiatives.choose_category"), buttons=buttons))
 
 
+@dataclass(frozen=True)
+class SearchDraft:
+    keyword: str
+
+
+SEARCH = Wizard(
+    flow="isearch",
+    title="initiatives.by_keyword",
+    fields=(
+        PostedText(
+            name="keyword",
+            label="initiatives.by_keyword",
+            ask="initiatives.ask_keyword",
+            max_length=KEYWORD_MAX,
+        ),
+    ),
+    draft=SearchDraft,
+    submit=lambda turn, draft, _context: show_page(turn, "", "", draft.keyword, 0),
+    confirm=False,  # the answer is the search itself
+    forms=False,
+    ttl=DIALOG_TTL,
+)
+SEARCH.register(router)
+
+
 @router.action(a.BrowseSearch)
 def browse_search(turn: Turn, _act: a.BrowseSearch) -> None:
-    turn.dialog.enter("isearch", "isearch.keyword", ttl=DIALOG_TTL)
-    ask_keyword(turn)
-
-
-def ask_keyword(turn: Turn) -> None:
-    turn.say_text("initiatives.ask_keyword", limit=KEYWORD_MAX)
-
-
-REASK["isearch.keyword"] = ask_keyword
-
-
-@dialog_step(router, "isearch.keyword")
-def answer_keyword(turn: Turn, text: str) -> None:
-    value = clean(turn, text, KEYWORD_MAX)
-    if value is None:
-        return
-    turn.dialog.clear()
-    show_page(turn, "", "", value, 0)
+    SEARCH.start(turn)
 
 
 @router.action(a.Show)

@@ -1,5 +1,7 @@
 """Staff facilitation: claiming an initiative (担当), finding partners, inviting organisations; after a preparation meeting."""
 
+from __future__ import annotations
+
 from bot.core.actions import pack
 from bot.core.replies import (
     Button,

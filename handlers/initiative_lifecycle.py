@@ -1,5 +1,7 @@
 """The status of an initiative: 募集中 → 準備中 → 実施中 → 完了, or 中止 with a reason, and the results report."""
 
+from __future__ import annotations
+
 from bot.core.actions import pack
 from bot.core.replies import (
     Button,

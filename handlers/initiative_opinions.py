@@ -1,5 +1,7 @@
 """意見募集: the poster asks participants or followers for opinions, and collects the answers."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from sqlmodel import col, select

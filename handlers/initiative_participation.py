@@ -1,5 +1,9 @@
 """「参加したい」: joining (or the waitlist), a message to the poster, withdrawing, the participant list."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.actions import pack
@@ -10,8 +14,9 @@ from bot.core.replies import (
 )
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import Wizard
 from handlers import initiative_actions as a
-from handlers.common import REASK, menu_choices
+from handlers.common import menu_choices
 from handlers.initiative_access import (
     DIALOG_TTL,
     FINAL,
@@ -23,13 +28,12 @@ from handlers.initiative_access import (
     tell_poster,
 )
 from handlers.initiative_views import (
-    clean,
-    dialog_step,
     initiative_card,
     refresh_staff_card,
     status_label,
     thread_key,
 )
+from handlers.text_fields import PostedText
 from storage.db import stored_id
 from storage.models import (
     Initiative,
@@ -138,33 +142,29 @@ def join_message(turn: Turn, act: a.JoinMessage) -> None:
     if mine is None or mine.status not in q.ACTIVE:
         turn.say_text("initiatives.not_joined")
         return
-    turn.dialog.enter("ijoin", "ijoin.message", ttl=DIALOG_TTL)
-    turn.dialog.data = {"initiative_id": ini.id}
-    ask_join_message(turn)
+    JOIN_MESSAGE.start(turn, str(ini.id))
 
 
-def ask_join_message(turn: Turn) -> None:
-    turn.say_text("initiatives.ask_message", limit=MESSAGE_MAX)
-
-
-REASK["ijoin.message"] = ask_join_message
-
-
-@dialog_step(router, "ijoin.message")
-def answer_join_message(turn: Turn, text: str) -> None:
-    ini = get_visible(turn, int(turn.dialog.data.get("initiative_id", 0)))
-    if ini is None:
-        turn.dialog.clear()
-        return
+def _still_joined(turn: Turn, context: str) -> bool:
+    """The person still takes part in a visible initiative (checked at start and at sending)."""
+    ini = turn.db.get(Initiative, int(context)) if context.isdigit() else None
+    if ini is None or (ini.hidden and not turn.person.is_staff):
+        return False
     mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
-    if mine is None or mine.status not in q.ACTIVE:
-        turn.dialog.clear()
-        turn.say_text("initiatives.not_joined")
-        return
-    value = clean(turn, text, MESSAGE_MAX, multiline=True)
-    if value is None:
-        return
-    mine.message, mine.updated_at = value, turn.now
+    return mine is not None and mine.status in q.ACTIVE
+
+
+@dataclass(frozen=True)
+class JoinMessageDraft:
+    message: str
+
+
+def message_sent(turn: Turn, draft: JoinMessageDraft, context: str) -> None:
+    ini = turn.db.get(Initiative, int(context))
+    assert ini is not None  # _still_joined checked it just now
+    mine = q.participation(turn.db, stored_id(ini.id), stored_id(turn.person.id))
+    assert mine is not None
+    mine.message, mine.updated_at = draft.message, turn.now
     turn.db.add(mine)
     tell_poster(
         turn,
@@ -172,10 +172,32 @@ def answer_join_message(turn: Turn, text: str) -> None:
         "initiatives.poster_message",
         kind="join",
         dedupe_key=f"initiative:{ini.id}:message:{mine.id}:{epoch(turn)}",
-        message=value,
+        message=draft.message,
     )
-    turn.dialog.clear()
     turn.say_text("initiatives.message_sent")
+
+
+JOIN_MESSAGE = Wizard(
+    flow="ijoin",
+    title="initiatives.send_message",
+    fields=(
+        PostedText(
+            name="message",
+            label="initiatives.send_message",
+            ask="initiatives.ask_message",
+            max_length=MESSAGE_MAX,
+            multiline=True,
+        ),
+    ),
+    draft=JoinMessageDraft,
+    submit=message_sent,
+    allowed=_still_joined,
+    refused="initiatives.not_joined",
+    confirm=False,  # one answer: sending it is the point
+    forms=False,
+    ttl=DIALOG_TTL,
+)
+JOIN_MESSAGE.register(router)
 
 
 @router.action(a.JoinMessageSkip)

@@ -4,6 +4,8 @@ The initiative row is written only on 「投稿する」 (or the staff form's su
 thread root card and immediate followers a notice.
 """
 
+from __future__ import annotations
+
 from datetime import datetime
 from typing import Any
 

@@ -12,16 +12,34 @@ changed), 「やめる」/「つづける」, stale-button tokens and the dialog
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
-from bot.core.actions import action, pack
+from bot.core.actions import pack
 from bot.core.dialog import DEFAULT_TTL
-from bot.core.replies import Button, Card, Choices, DatetimeRequest, Form, FormErrors, Text
+from bot.core.replies import (
+    Button,
+    Card,
+    Choices,
+    DatetimeRequest,
+    Form,
+    FormErrors,
+    Reply,
+    Text,
+)
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard_buttons import (
+    WizardAnswer,
+    WizardConfirm,
+    WizardDone,
+    WizardEdit,
+    WizardForm,
+    WizardSkip,
+    WizardStop,
+)
 from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, Invalid, Rule
 
 D = TypeVar("D")
@@ -32,66 +50,11 @@ PICKED = "_picked"  # a multi-choice being tapped together
 CONFIRM = "confirm"
 
 Summary = Callable[[Turn, Mapping[str, Any]], tuple[str, tuple[tuple[str, str], ...]]]
+# (turn, answers, change buttons, submit, stop) -> the replies of a dialog's own confirmation
+Confirmation = Callable[
+    [Turn, Mapping[str, Any], tuple[Button, ...], Button, Button], Sequence[Reply]
+]
 WIZARDS: dict[str, Wizard[Any]] = {}
-
-
-# ---------------------------------------------------------------- buttons (prefix "w")
-
-
-@action("wa")
-@dataclass(frozen=True)
-class WizardAnswer:
-    flow: str
-    token: str
-    field: str
-    value: str  # "" for a picker: the chosen date-time comes in the event's params
-
-
-@action("wsk")
-@dataclass(frozen=True)
-class WizardSkip:
-    flow: str
-    token: str
-    field: str
-
-
-@action("wd")
-@dataclass(frozen=True)
-class WizardDone:
-    """The end of a multi-choice: take what was tapped so far."""
-
-    flow: str
-    token: str
-    field: str
-
-
-@action("we")
-@dataclass(frozen=True)
-class WizardEdit:
-    flow: str
-    token: str
-    field: str
-
-
-@action("wok")
-@dataclass(frozen=True)
-class WizardConfirm:
-    flow: str
-    token: str
-
-
-@action("wx")
-@dataclass(frozen=True)
-class WizardStop:
-    flow: str
-    token: str
-
-
-@action("wf")
-@dataclass(frozen=True)
-class WizardForm:
-    flow: str
-    context: str
 
 
 # ---------------------------------------------------------------- the declaration
@@ -117,6 +80,13 @@ class Wizard(Generic[D]):
     form_action: Callable[[str], object] | None = None  # the form's packed data (a known
     # action its owner routes to ``submitted``); default ``WizardForm(flow, context)``
     ttl: timedelta = DEFAULT_TTL
+    intro: str | None = None  # catalog key said before the first step question
+    confirmation: Confirmation | None = None  # the dialog's own confirmation replies
+    typed_at_confirm: str | None = None  # said when text is typed at the confirmation card
+    stale_step: str = "wizard.stale"  # a button of this dialog but another question (re-asked
+    # when the dialog names its own message)
+    ended: str = "wizard.stale"  # a button of a dialog that has ended
+    after_ended: Callable[[Turn], None] | None = None  # e.g. the menu after ``ended``
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -128,6 +98,11 @@ class Wizard(Generic[D]):
         """The fields of one way of asking (a field may be only for steps or only for forms)."""
         skip = "steps" if form else "form"
         return tuple(f for f in self.fields if f.only != skip)
+
+    def steps(self, turn: Turn, answers: Mapping[str, Any] | None = None) -> tuple[Field, ...]:
+        """The step questions that apply to the answers so far (``Field.when``)."""
+        answers = self.answers(turn) if answers is None else answers
+        return tuple(f for f in self.asked(False) if f.applies(turn, answers))
 
     def register(self, on: Router) -> None:
         """Route text typed at any step of this flow (buttons are routed by ``router``)."""
@@ -153,6 +128,8 @@ class Wizard(Generic[D]):
         turn.dialog.clear()
         turn.dialog.enter(self.flow, self._step(self.asked(False)[0]), ttl=self.ttl)
         turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
+        if self.intro:
+            turn.say_text(self.intro)
         self.ask(turn)
 
     def form(self, turn: Turn, context: str, initial: Mapping[str, Any] | None = None) -> Form:
@@ -179,13 +156,19 @@ class Wizard(Generic[D]):
 
     def fresh(self, turn: Turn, token: str, field: str | None = None) -> bool:
         """A button of this dialog as it is now; otherwise say so (old or already used)."""
-        ok = turn.dialog.flow == self.flow and turn.dialog.data.get(TOKEN) == token
-        if ok and field is not None:
-            current = self.current(turn)
-            ok = current is not None and current.name == field
-        if not ok:
-            turn.say_text("wizard.stale")
-        return ok
+        live = turn.dialog.active and turn.dialog.flow == self.flow
+        if not live or turn.dialog.data.get(TOKEN) != token:
+            turn.say_text(self.ended)
+            if self.after_ended is not None:
+                self.after_ended(turn)
+            return False
+        current = self.current(turn)
+        if field is not None and (current is None or current.name != field):
+            turn.say_text(self.stale_step)  # answers are kept
+            if self.stale_step != "wizard.stale":
+                self.ask(turn)
+            return False
+        return True
 
     # ------------------------------------------------------------ step mode
     def ask(self, turn: Turn) -> None:
@@ -197,6 +180,9 @@ class Wizard(Generic[D]):
         answers = self.answers(turn)
         named = turn.catalog.placeholders(f.ask, turn.language)
         shown = {g.name: g.show(turn, answers.get(g.name)) for g in self.fields}  # {question}
+        if isinstance(f, ChoiceField) and f.multiple:  # what is tapped so far
+            picked_now = list(turn.dialog.data.get(PICKED, []))
+            shown[f.name] = f.show(turn, picked_now) or turn.t("wizard.none")
         context = str(turn.dialog.data.get(CONTEXT, ""))
         extra = self.shows(turn, context) if self.shows is not None else {}
         params = {**shown, **extra, **f.ask_params()}
@@ -217,7 +203,7 @@ class Wizard(Generic[D]):
             turn.say(
                 DatetimeRequest(
                     text=text,
-                    label=turn.t("wizard.button_pick"),
+                    label=turn.t(f.pick),
                     data=pack(WizardAnswer(self.flow, token, f.name, "")),
                     initial=turn.local_input(now or suggested),
                     minimum=turn.local_input(earliest),
@@ -248,6 +234,8 @@ class Wizard(Generic[D]):
     def on_text(self, turn: Turn, text: str) -> None:
         f = self.current(turn)
         if f is None:  # at the confirmation card typing is not an answer
+            if self.typed_at_confirm:
+                turn.say_text(self.typed_at_confirm)
             return self.show_confirm(turn)
         self.take(turn, f, text)
 
@@ -268,10 +256,15 @@ class Wizard(Generic[D]):
         self.ask(turn)
 
     def advance(self, turn: Turn, f: Field) -> None:
-        steps = self.asked(False)
-        later = steps[steps.index(f) + 1 :]
+        asked = self.asked(False)
+        answers = self.answers(turn)
+        later = [g for g in asked[asked.index(f) + 1 :] if g.applies(turn, answers)]
         if not later and not self.confirm:
             return self.confirmed(turn)
+        following = [g for g in later if getattr(g, "after", None) == f.name]
+        if turn.dialog.data.get(EDITING) and following:  # a changed start: ask its end again
+            turn.dialog.goto(self._step(following[0]))
+            return self.ask(turn)
         if turn.dialog.data.get(EDITING) or not later:
             turn.dialog.data.pop(EDITING, None)
             turn.dialog.goto(f"{self.flow}.{CONFIRM}")
@@ -282,15 +275,17 @@ class Wizard(Generic[D]):
     def edit(self, turn: Turn, name: str) -> None:
         """From the confirmation card: ask one answer again, then come back to the card."""
         f = self.field(name)
-        if f is None or f not in self.asked(False):
+        if f is None or f not in self.steps(turn) or not f.changeable:
             return turn.say_text("wizard.stale")
+        if isinstance(f, ChoiceField) and f.multiple:  # start from what was chosen
+            turn.dialog.data[PICKED] = list(self.answers(turn).get(f.name) or [])
         turn.dialog.data[EDITING] = True
         turn.dialog.goto(self._step(f))
         self.ask(turn)
 
     def show_confirm(self, turn: Turn) -> None:
         t, token, answers = turn.t, str(turn.dialog.data.get(TOKEN, "")), self.answers(turn)
-        steps = self.asked(False)
+        steps = self.steps(turn, answers)
         if self.summary is not None:
             title, rows = self.summary(turn, answers)
         else:
@@ -300,15 +295,18 @@ class Wizard(Generic[D]):
             )
         edits = tuple(
             Button(
-                label=t("wizard.button_change", field=t(f.label)),
+                label=t(f.change) if f.change else t("wizard.button_change", field=t(f.label)),
                 data=pack(WizardEdit(self.flow, token, f.name)),
             )
             for f in steps
+            if f.changeable
         )
         submit = Button(
             label=t(self.submit_label), data=pack(WizardConfirm(self.flow, token)), style="primary"
         )
         stop = Button(label=t("wizard.button_stop"), data=pack(WizardStop(self.flow, token)))
+        if self.confirmation is not None:
+            return turn.say(*self.confirmation(turn, answers, edits, submit, stop))
         turn.say(
             Card(
                 title=title, body=t(self.confirm_body), fields=rows, buttons=(submit, *edits, stop)
@@ -323,6 +321,9 @@ class Wizard(Generic[D]):
         answers: dict[str, Any] = {}
         refused: list[tuple[str, Invalid]] = []
         for f in fields:
+            if not form and not f.applies(turn, answers):
+                answers[f.name] = None  # a step that does not apply is left empty
+                continue
             try:
                 answers[f.name] = f.parse(turn, values.get(f.name), answers)
             except Invalid as bad:

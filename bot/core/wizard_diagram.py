@@ -83,10 +83,20 @@ def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
         lines.append(f"    {f.name} --> {target}: {label}")
         if f.optional and f.skip:
             lines.append(f"    {f.name} --> {target}: {_say(catalog, f.skip)}")
+        if nxt is not None and nxt.when is not None:  # a step asked only for some answers
+            after = steps.index(nxt) + 1
+            beyond = steps[after].name if after < len(steps) else "confirm"
+            lines.append(f"    {f.name} --> {beyond}: answer ({nxt.name} not needed)")
         lines.append(f"    {f.name} --> [*]: {_say(catalog, 'wizard.button_stop')}")
     if wizard.confirm:
         for f in steps:
-            change = _say(catalog, "wizard.button_change", field=_say(catalog, f.label))
+            if not f.changeable:
+                continue
+            change = (
+                _say(catalog, f.change)
+                if f.change
+                else _say(catalog, "wizard.button_change", field=_say(catalog, f.label))
+            )
             lines.append(f"    confirm --> {f.name}: {change}")
         lines.append(f"    confirm --> [*]: {_say(catalog, wizard.submit_label)} / submit(draft)")
         lines.append(f"    confirm --> [*]: {_say(catalog, 'wizard.button_stop')}")

@@ -41,6 +41,13 @@ class Field:
     only: Literal["steps", "form"] | None = None  # a field one way of asking does not need
     initial: Any = None  # the form's initial value
     suggest: Options | None = None  # quick replies for the step question instead of the kind's
+    when: Callable[[Turn, Mapping[str, Any]], bool] | None = None  # asked (as a step) only when
+    # this holds for the answers so far; otherwise left empty (e.g. an end only after a start)
+    changeable: bool = True  # offered as a 「なおす」 button on the confirmation card
+    change: str | None = None  # catalog key of that button (default ``wizard.button_change``)
+
+    def applies(self, turn: Turn, answers: Mapping[str, Any]) -> bool:
+        return self.when is None or self.when(turn, answers)
 
     def parse(self, turn: Turn, raw: Any, answers: Mapping[str, Any]) -> Any:
         """The typed value of ``raw`` (text, a quick reply value or a form value), or Invalid.
@@ -242,6 +249,7 @@ class DateTimeField(Field):
     error: str = "wizard.error_datetime"
     error_past: str = "wizard.error_past"
     error_order: str = "wizard.error_order"
+    pick: str = "wizard.button_pick"  # catalog key of the picker's button
 
     def coerce(self, raw: Any) -> Any:
         return raw
