@@ -22,7 +22,7 @@ from bot.core.dialog import DEFAULT_TTL
 from bot.core.replies import Button, Card, Choices, DatetimeRequest, Form, FormErrors, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
-from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, Invalid, Rule
+from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, GiveUp, Invalid, Rule
 
 D = TypeVar("D")
 TOKEN = "_token"  # dialog data keys the wizard keeps next to the answers
@@ -111,6 +111,7 @@ class Wizard(Generic[D]):
     confirm_body: str = "wizard.confirm_body"
     confirm: bool = True  # steps end on a confirmation card (False: submit after the last)
     summary: Summary | None = None  # the card's title and rows instead of one row a field
+    card_body: Callable[[Turn, Mapping[str, Any]], str] | None = None  # instead of confirm_body
     forms: bool = True  # False: steps on every channel
     shows: Callable[[Turn, str], Mapping[str, Any]] | None = None  # (turn, context) -> more
     # values the questions may name, e.g. the question being answered
@@ -153,7 +154,19 @@ class Wizard(Generic[D]):
         turn.dialog.clear()
         turn.dialog.enter(self.flow, self._step(self.asked(False)[0]), ttl=self.ttl)
         turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
+        first = self.current(turn)
+        if isinstance(first, ChoiceField) and first.multiple and initial:
+            turn.dialog.data[PICKED] = list(initial.get(first.name) or [])  # ticked as now
         self.ask(turn)
+
+    def review(self, turn: Turn, context: str, answers: Mapping[str, Any]) -> None:
+        """Open the dialog filled in, at its confirmation card (changing what was sent)."""
+        turn.dialog.clear()
+        turn.dialog.enter(self.flow, f"{self.flow}.{CONFIRM}", ttl=self.ttl)
+        turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
+        for f in self.fields:
+            turn.dialog.data[f.name] = f.dump(answers.get(f.name))
+        self.show_confirm(turn)
 
     def form(self, turn: Turn, context: str, initial: Mapping[str, Any] | None = None) -> Form:
         return Form(
@@ -199,7 +212,9 @@ class Wizard(Generic[D]):
         shown = {g.name: g.show(turn, answers.get(g.name)) for g in self.fields}  # {question}
         context = str(turn.dialog.data.get(CONTEXT, ""))
         extra = self.shows(turn, context) if self.shows is not None else {}
-        params = {**shown, **extra, **f.ask_params()}
+        picked = list(turn.dialog.data.get(PICKED, []))
+        chosen = f.show(turn, picked) if picked else turn.t("wizard.none")  # {chosen}: ticked
+        params = {**shown, **extra, **f.ask_params(), "chosen": chosen}
         text = turn.t(f.ask, **{k: v for k, v in params.items() if k in named})
         skip = (
             (
@@ -226,7 +241,6 @@ class Wizard(Generic[D]):
             )
             return
         options = f.suggestions(turn, answers)
-        picked = list(turn.dialog.data.get(PICKED, []))
         buttons = [
             Button(
                 label=("✓ " if value in picked else "") + label,
@@ -254,6 +268,9 @@ class Wizard(Generic[D]):
     def take(self, turn: Turn, f: Field, raw: Any) -> None:
         try:
             value = f.parse(turn, raw, self.answers(turn))
+        except GiveUp as bad:  # e.g. too many wrong tries: the dialog ends
+            turn.dialog.clear()
+            return turn.say_text(bad.key, **bad.params)
         except Invalid as bad:
             turn.say_text(bad.key, **bad.params)
             return self.ask(turn)
@@ -262,6 +279,8 @@ class Wizard(Generic[D]):
         self.advance(turn, f)
 
     def toggle(self, turn: Turn, f: ChoiceField, value: str) -> None:
+        if value not in dict(f.options(turn)):  # a forged or outdated value
+            return turn.say_text("wizard.stale")
         picked = list(turn.dialog.data.get(PICKED, []))
         picked = [v for v in picked if v != value] if value in picked else [*picked, value]
         turn.dialog.data[PICKED] = picked
@@ -300,7 +319,7 @@ class Wizard(Generic[D]):
             )
         edits = tuple(
             Button(
-                label=t("wizard.button_change", field=t(f.label)),
+                label=t(f.change or "wizard.button_change", field=t(f.label)),
                 data=pack(WizardEdit(self.flow, token, f.name)),
             )
             for f in steps
@@ -311,7 +330,10 @@ class Wizard(Generic[D]):
         stop = Button(label=t("wizard.button_stop"), data=pack(WizardStop(self.flow, token)))
         turn.say(
             Card(
-                title=title, body=t(self.confirm_body), fields=rows, buttons=(submit, *edits, stop)
+                title=title,
+                body=self.card_body(turn, answers) if self.card_body else t(self.confirm_body),
+                fields=rows,
+                buttons=(submit, *edits, stop),
             )
         )
 

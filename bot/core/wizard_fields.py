@@ -30,6 +30,10 @@ class Invalid(ValueError):
         self.params = params
 
 
+class GiveUp(Invalid):
+    """A refusal that ends the dialog instead of asking again (e.g. too many wrong tries)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Field:
     name: str
@@ -41,6 +45,7 @@ class Field:
     only: Literal["steps", "form"] | None = None  # a field one way of asking does not need
     initial: Any = None  # the form's initial value
     suggest: Options | None = None  # quick replies for the step question instead of the kind's
+    change: str | None = None  # catalog key of the card's change button (default: 「…」を なおす)
 
     def parse(self, turn: Turn, raw: Any, answers: Mapping[str, Any]) -> Any:
         """The typed value of ``raw`` (text, a quick reply value or a form value), or Invalid.
@@ -288,6 +293,7 @@ __all__ = [
     "ChoiceField",
     "DateTimeField",
     "Field",
+    "GiveUp",
     "IntField",
     "Invalid",
     "Options",
