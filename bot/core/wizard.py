@@ -113,6 +113,7 @@ class Wizard(Generic[D]):
     summary: Summary | None = None  # the card's title and rows instead of one row a field
     card_body: Callable[[Turn, Mapping[str, Any]], str] | None = None  # instead of confirm_body
     forms: bool = True  # False: steps on every channel
+    stop_at_steps: bool = False  # typed-answer steps also offer 「やめる」
     shows: Callable[[Turn, str], Mapping[str, Any]] | None = None  # (turn, context) -> more
     # values the questions may name, e.g. the question being answered
     form_action: Callable[[str], object] | None = None  # the form's packed data (a known
@@ -257,6 +258,9 @@ class Wizard(Generic[D]):
                 )
             )
         buttons.extend(skip)
+        if self.stop_at_steps and not isinstance(f, ChoiceField):
+            stop = WizardStop(self.flow, token)
+            buttons.append(Button(label=turn.t("wizard.button_stop"), data=pack(stop)))
         turn.say(Choices(text=text, buttons=tuple(buttons)) if buttons else Text(text=text))
 
     def on_text(self, turn: Turn, text: str) -> None:

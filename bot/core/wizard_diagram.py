@@ -86,7 +86,7 @@ def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
         lines.append(f"    {f.name} --> [*]: {_say(catalog, 'wizard.button_stop')}")
     if wizard.confirm:
         for f in steps:
-            change = _say(catalog, "wizard.button_change", field=_say(catalog, f.label))
+            change = _say(catalog, f.change or "wizard.button_change", field=_say(catalog, f.label))
             lines.append(f"    confirm --> {f.name}: {change}")
         lines.append(f"    confirm --> [*]: {_say(catalog, wizard.submit_label)} / submit(draft)")
         lines.append(f"    confirm --> [*]: {_say(catalog, 'wizard.button_stop')}")

@@ -70,3 +70,17 @@ def test_a_resident_cannot_open_the_staff_card_or_the_draft_preview(
 
     staff.press(ManageCall(draft_id))  # the same button works for staff
     assert any(isinstance(x, Card) and x.title == "下書きの 募集" for x in staff.last)
+
+
+def test_the_idea_steps_resume_and_stop_without_writing(runtime, engine, resident, open_call):
+    r = resident("U-stop", "やめる人")
+    call_id = open_call()
+    r.press(StartIdea(call_id))
+    r.say("つづける")  # the resume word re-asks the question, it is not the idea
+    assert "アイデアを 1000文字以内で" in r.text
+    r.say("ベンチを ふやす")
+    r.say("つづける")
+    assert "なぜ そう思いますか" in r.text
+    r.tap("やめる")
+    r.say("これは アイデアではない")
+    assert count(engine, "idea") == 0
