@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
@@ -172,7 +172,11 @@ class Wizard(Generic[D]):
     def form(self, turn: Turn, context: str, initial: Mapping[str, Any] | None = None) -> Form:
         return Form(
             title=turn.t(self.title),
-            fields=tuple(f.form_field(turn, (initial or {}).get(f.name)) for f in self.asked(True)),
+            fields=tuple(
+                replace(field, hint=turn.t(f.hint)) if f.hint else field
+                for f in self.asked(True)
+                for field in (f.form_field(turn, (initial or {}).get(f.name)),)
+            ),
             submit_label=turn.t(self.submit_label),
             data=pack(
                 self.form_action(context) if self.form_action else WizardForm(self.flow, context)

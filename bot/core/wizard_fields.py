@@ -46,6 +46,7 @@ class Field:
     initial: Any = None  # the form's initial value
     suggest: Options | None = None  # quick replies for the step question instead of the kind's
     change: str | None = None  # catalog key of the card's change button (default: 「…」を なおす)
+    hint: str | None = None  # catalog key of a line under the field on a form
 
     def parse(self, turn: Turn, raw: Any, answers: Mapping[str, Any]) -> Any:
         """The typed value of ``raw`` (text, a quick reply value or a form value), or Invalid.

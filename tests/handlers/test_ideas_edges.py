@@ -84,3 +84,27 @@ def test_the_idea_steps_resume_and_stop_without_writing(runtime, engine, residen
     r.tap("やめる")
     r.say("これは アイデアではない")
     assert count(engine, "idea") == 0
+
+
+def test_the_call_form_enforces_the_limit_its_declaration_names(
+    runtime, engine, clock, staff, monkeypatch
+):
+    import dataclasses
+
+    from bot.core.replies import FormErrors
+    from bot.core.wizard import WIZARDS
+    from handlers import idea_calls
+
+    form = next(x for x in staff.command("new_call") if isinstance(x, Form))
+    staff.submit(form.data, call_values(clock, title="あ" * 81))
+    (errors,) = [x for x in staff.last if isinstance(x, FormErrors)]
+    assert errors.errors == (("title", "80文字以内で 送ってください（いま 81文字）。"),)
+    assert count(engine, "idea_call") == 0
+    title, *rest = idea_calls.IDEA_CALL.fields
+    wider = dataclasses.replace(
+        idea_calls.IDEA_CALL, fields=(dataclasses.replace(title, max_length=81), *rest)
+    )
+    WIZARDS[wider.flow] = idea_calls.IDEA_CALL  # a declaration registers itself: undo that
+    monkeypatch.setattr(idea_calls, "IDEA_CALL", wider)
+    staff.submit(form.data, call_values(clock, title="あ" * 81))
+    assert count(engine, "idea_call") == 1
