@@ -28,7 +28,7 @@ from bot.i18n import default_catalog
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ward import load_ward
-from handlers import build_router
+from handlers import build_router, job_cards
 from schedules.outbox import OutboxDispatcher, worker_name
 from schedules.scheduler import Scheduler
 from storage.db import make_engine, ping
@@ -74,6 +74,7 @@ def build_runtime(
         dispatcher=dispatcher,
         outbox=outbox,
         inbox=inbox,
+        cards=job_cards,
         messengers=shared,
     )
 

@@ -17,7 +17,7 @@ from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.ward import Ward
 from schedules.catch_up import catch_up
-from schedules.jobs import JobContext
+from schedules.jobs import JobCards, JobContext
 from schedules.outbox import OutboxDispatcher
 
 if TYPE_CHECKING:  # the channels import this module; these are only named here
@@ -43,6 +43,7 @@ class Runtime:
     dispatcher: Dispatcher
     outbox: OutboxDispatcher
     inbox: Inbox
+    cards: JobCards  # what the jobs show, drawn by the conversation layer (injected)
     messengers: dict[str, Messenger] = field(default_factory=dict)
     # What each channel adapter holds while the app runs (None: that channel is off).
     line: LineChannel | None = None
@@ -63,6 +64,7 @@ class Runtime:
             catalog=self.catalog,
             ward=self.ward,
             settings=self.settings,
+            cards=self.cards,
         )
 
     def run_jobs_through(self, delta: timedelta, advance: Callable[[timedelta], None]) -> list[str]:

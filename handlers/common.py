@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlmodel import select
 
 from bot.core import wizard, wizard_routes
@@ -89,20 +87,11 @@ def cancel(turn: Turn, _args: str) -> None:
 
 @router.command("resume", keywords="keywords.resume")
 def resume(turn: Turn, _args: str) -> None:
-    """Re-ask the current dialog step after an interruption (handlers register re-asks)."""
+    """Re-ask the current question after an interruption (every dialog is a declared wizard)."""
     if wizard.resume(turn):
         return
-    step = turn.dialog.step
-    reask = REASK.get(step or "")
-    if reask is None:
-        turn.say_text("common.resume_nothing")
-        turn.say(menu_choices(turn))
-        return
-    reask(turn)
-
-
-# Dialog modules register ``REASK[step] = fn(turn)`` so 「つづける」 can repeat the question.
-REASK: dict[str, Callable[[Turn], None]] = {}
+    turn.say_text("common.resume_nothing")
+    turn.say(menu_choices(turn))
 
 
 LANGUAGES = ("ja", "en")

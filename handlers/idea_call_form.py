@@ -1,18 +1,24 @@
-"""The staff form for an idea call (アイデア募集): its fields, its validation, the preview.
+"""The staff form for an idea call (アイデア募集), declared once: its fields, their rules and
+messages (``CALL_FIELDS``), and the preview.
 
-The form is one Slack/simulator modal; ``parse_call`` returns clean values and per-field errors
-so nothing is written until every field is valid. ``MEETING_COMMANDS`` names the meetings
-command offered for an アイデアの会 from the form (whichever is registered).
+The form is one Slack/simulator modal (``handlers.idea_calls`` declares the wizard and its
+submit); every field is checked at once, so nothing is written until every field is valid.
+``MEETING_COMMANDS`` names the meetings command offered for an アイデアの会 from the form
+(whichever is registered).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from bot.core.actions import pack
-from bot.core.replies import Button, Card, Form, FormField, Text
+from bot.core.replies import Button, Card, Form, Text
 from bot.core.turn import Turn
-from handlers.idea_actions import CallForm, EditCall, PublishCall
+from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, Invalid, TextField
+from handlers.idea_actions import EditCall, PublishCall
 from handlers.idea_views import call_fields
 from storage.db import stored_id
 from storage.models import IdeaCall
@@ -20,7 +26,6 @@ from storage.queries.ideas import DRAFT, OPEN
 
 # The meetings helper owns アイデアの会; whichever of these commands it registers is offered.
 MEETING_COMMANDS = ("new_meeting", "meeting_new", "meetings_new")
-LIMITS = {"title": 80, "problem": 2000, "wanted": 1000}
 
 
 def meeting_command(turn: Turn) -> str | None:
@@ -54,104 +59,171 @@ def form_flag(value: Any, default: bool) -> bool:
     return default
 
 
-def call_form(turn: Turn, call: IdeaCall | None) -> Form:
-    t = turn.t
-    public_options = (("yes", t("ideas.form_public_yes")), ("no", t("ideas.form_public_no")))
-    fields = [
-        FormField(
-            name="title",
-            label=t("ideas.form_title"),
-            max_length=LIMITS["title"],
-            initial=call.title if call else None,
-        ),
-        FormField(
-            name="problem",
-            label=t("ideas.form_problem"),
-            input="textarea",
-            max_length=LIMITS["problem"],
-            initial=call.problem if call else None,
-            hint=t("ideas.form_problem_hint"),
-        ),
-        FormField(
-            name="wanted",
-            label=t("ideas.form_wanted"),
-            input="textarea",
-            max_length=LIMITS["wanted"],
-            initial=call.wanted if call else None,
-            hint=t("ideas.form_wanted_hint"),
-        ),
-        FormField(
-            name="categories",
-            label=t("ideas.form_categories"),
-            input="multiselect",
-            options=tuple(turn.ward.categories.options(turn.language)),
-            initial=list(call.categories) if call else None,
-        ),
-        FormField(
-            name="deadline",
-            label=t("ideas.form_deadline"),
-            input="datetime",
-            initial=turn.local_input(call.deadline) if call else None,
-            hint=t("ideas.form_deadline_hint"),
-        ),
-        FormField(
-            name="public",
-            label=t("ideas.form_public"),
-            input="select",
-            options=public_options,
-            initial="yes" if (call is None or call.public_ideas) else "no",
-        ),
-    ]
-    if meeting_command(turn) and (call is None or call.status == DRAFT):
-        fields.append(
-            FormField(
-                name="meeting",
-                label=t("ideas.form_meeting"),
-                input="select",
-                options=(("no", t("ideas.form_meeting_no")), ("yes", t("ideas.form_meeting_yes"))),
-                required=False,
-                initial="no",
-            )
-        )
-    editing_open = call is not None and call.status == OPEN
-    return Form(
-        title=t("ideas.form_edit_title") if call else t("ideas.form_new_title"),
-        fields=tuple(fields),
-        submit_label=t("ideas.form_save") if editing_open else t("ideas.form_preview"),
-        data=pack(CallForm(stored_id(call.id if call else 0))),
-    )
+@dataclass(frozen=True, kw_only=True)
+class CallText(TextField):
+    """A required text of the call (trimmed; the form's own messages)."""
 
-
-def parse_call(turn: Turn, values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Validate the form; returns the clean values and (field, message) errors."""
-    t = turn.t
-    clean: dict[str, Any] = {}
-    errors: list[tuple[str, str]] = []
-    for name, limit in LIMITS.items():
-        text = form_text(values.get(name))
+    def parse(self, turn: Turn, raw: Any, answers: Mapping[str, Any]) -> str:
+        text = form_text(raw)
         if not text:
-            errors.append((name, t("ideas.error_required")))
-        elif len(text) > limit:
-            errors.append((name, t("common.too_long", limit=limit, length=len(text))))
-        clean[name] = text
-    categories = list(dict.fromkeys(form_list(values.get("categories"))))
-    if not categories:
-        errors.append(("categories", t("ideas.error_categories")))
-    elif any(code not in turn.ward.categories for code in categories):
-        errors.append(("categories", t("ideas.error_unknown_category")))
-    clean["categories"] = categories
-    raw = form_text(values.get("deadline"))
-    deadline = turn.parse_local(raw) if raw else None
-    if not raw:
-        errors.append(("deadline", t("ideas.error_required")))
-    elif deadline is None:
-        errors.append(("deadline", t("ideas.error_datetime")))
-    elif deadline <= turn.now:
-        errors.append(("deadline", t("ideas.error_deadline_past")))
-    clean["deadline"] = deadline
-    clean["public_ideas"] = form_flag(values.get("public"), True)
-    clean["meeting"] = form_flag(values.get("meeting"), False)
-    return clean, errors
+            raise Invalid("ideas.error_required")
+        if len(text) > self.max_length:
+            raise Invalid("common.too_long", limit=self.max_length, length=len(text))
+        return text
+
+    def refuse(self) -> Invalid:
+        return Invalid("common.too_long", limit=self.max_length, length=self.max_length + 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallCategories(ChoiceField):
+    """One or more of the ward's categories (duplicates dropped, the order kept)."""
+
+    multiple: bool = True
+    error: str = "ideas.error_categories"
+
+    def parse(self, turn: Turn, raw: Any, answers: Mapping[str, Any]) -> list[str]:
+        codes = list(dict.fromkeys(form_list(raw)))
+        if not codes:
+            raise self.refuse()
+        if any(code not in dict(self.options(turn)) for code in codes):
+            raise Invalid("ideas.error_unknown_category")
+        return codes
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallDeadline(DateTimeField):
+    """The deadline: required, a date-time, in the future."""
+
+    error: str = "ideas.error_datetime"
+    error_past: str = "ideas.error_deadline_past"
+
+    def parse(self, turn: Turn, raw: Any, answers: Mapping[str, Any]) -> datetime:
+        text = form_text(raw)
+        if not text:
+            raise Invalid("ideas.error_required")
+        return self.check(turn, text, answers)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Flag(ChoiceField):
+    """A yes/no select; anything unclear (or left out) is ``default``."""
+
+    default: bool = False
+
+    def parse(self, turn: Turn, raw: Any, answers: Mapping[str, Any]) -> bool:
+        return form_flag(raw, self.default)
+
+
+def _categories(turn: Turn) -> Sequence[tuple[str, str]]:
+    return turn.ward.categories.options(turn.language)
+
+
+def _public(turn: Turn) -> Sequence[tuple[str, str]]:
+    return [("yes", turn.t("ideas.form_public_yes")), ("no", turn.t("ideas.form_public_no"))]
+
+
+def _meeting(turn: Turn) -> Sequence[tuple[str, str]]:
+    return [("no", turn.t("ideas.form_meeting_no")), ("yes", turn.t("ideas.form_meeting_yes"))]
+
+
+CALL_FIELDS: tuple[Field, ...] = (
+    CallText(
+        name="title",
+        label="ideas.form_title",
+        ask="ideas.form_title",
+        max_length=80,
+        only="form",
+    ),
+    CallText(
+        name="problem",
+        label="ideas.form_problem",
+        ask="ideas.form_problem",
+        max_length=2000,
+        multiline=True,
+        hint="ideas.form_problem_hint",
+        only="form",
+    ),
+    CallText(
+        name="wanted",
+        label="ideas.form_wanted",
+        ask="ideas.form_wanted",
+        max_length=1000,
+        multiline=True,
+        hint="ideas.form_wanted_hint",
+        only="form",
+    ),
+    CallCategories(
+        name="categories",
+        label="ideas.form_categories",
+        ask="ideas.form_categories",
+        options=_categories,
+        only="form",
+    ),
+    CallDeadline(
+        name="deadline",
+        label="ideas.form_deadline",
+        ask="ideas.form_deadline",
+        hint="ideas.form_deadline_hint",
+        only="form",
+    ),
+    Flag(
+        name="public",
+        label="ideas.form_public",
+        ask="ideas.form_public",
+        options=_public,
+        default=True,
+        initial="yes",
+        only="form",
+    ),
+    Flag(  # offered only while the call is a draft and a meetings command exists
+        name="meeting",
+        label="ideas.form_meeting",
+        ask="ideas.form_meeting",
+        options=_meeting,
+        optional=True,
+        initial="no",
+        only="form",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class CallDraft:
+    title: str
+    problem: str
+    wanted: str
+    categories: list[str]
+    deadline: datetime
+    public: bool
+    meeting: bool
+
+
+def form_values(call: IdeaCall | None) -> dict[str, Any]:
+    """The form's initial values: the call as it is (a new call: the declared defaults)."""
+    if call is None:
+        return {}
+    return {
+        "title": call.title,
+        "problem": call.problem,
+        "wanted": call.wanted,
+        "categories": list(call.categories),
+        "deadline": call.deadline,
+        "public": "yes" if call.public_ideas else "no",
+    }
+
+
+def shaped(turn: Turn, form: Form, call: IdeaCall | None) -> Form:
+    """The declared form as this call needs it: its title, its button, the meeting choice."""
+    t = turn.t
+    offer = meeting_command(turn) is not None and (call is None or call.status == DRAFT)
+    editing_open = call is not None and call.status == OPEN
+    return replace(
+        form,
+        title=t("ideas.form_edit_title") if call else t("ideas.form_new_title"),
+        fields=tuple(f for f in form.fields if f.name != "meeting" or offer),
+        submit_label=t("ideas.form_save") if editing_open else t("ideas.form_preview"),
+    )
 
 
 def preview(turn: Turn, call: IdeaCall, meeting: bool) -> None:

@@ -14,9 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.core.actions import pack
-from bot.core.replies import Button, Card, Carousel, Choices, FormErrors, Text
+from bot.core.replies import Button, Card, Carousel, Choices, Form, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import Wizard
 from bot.signed_links import sign
 from handlers.common import Menu
 from handlers.idea_actions import (
@@ -28,7 +29,14 @@ from handlers.idea_actions import (
     ManageCall,
     PublishCall,
 )
-from handlers.idea_call_form import call_form, meeting_command, parse_call, preview
+from handlers.idea_call_form import (
+    CALL_FIELDS,
+    CallDraft,
+    form_values,
+    meeting_command,
+    preview,
+    shaped,
+)
 from handlers.idea_views import (
     call_fields,
     export_path,
@@ -69,6 +77,12 @@ def refresh_staff_card(turn: Turn, call: IdeaCall) -> None:
     )
 
 
+def call_form(turn: Turn, call: IdeaCall | None) -> Form:
+    """The declared form, filled with the call (a new call: empty), sent on every channel."""
+    context = str(call.id if call else 0)
+    return shaped(turn, IDEA_CALL.form(turn, context, form_values(call)), call)
+
+
 @router.command("new_call", staff=True)
 def new_call(turn: Turn, _args: str) -> None:
     if not turn.require_staff():
@@ -93,7 +107,6 @@ def edit_call(turn: Turn, act: EditCall) -> None:
 def submit_call(turn: Turn, act: CallForm, values: dict[str, Any]) -> None:
     if not turn.require_staff():
         return
-    call = None
     if act.call_id:
         call = find_call(turn, act.call_id)
         if call is None:
@@ -101,11 +114,21 @@ def submit_call(turn: Turn, act: CallForm, values: dict[str, Any]) -> None:
         if call.status == CLOSED:
             turn.say_text("ideas.call_closed_no_edit")
             return
-    clean, errors = parse_call(turn, values)
-    if errors:
-        turn.say(FormErrors(errors=tuple(errors)))
-        return
-    meeting = clean.pop("meeting")
+    IDEA_CALL.submitted(turn, str(act.call_id), values)
+
+
+def save_call(turn: Turn, draft: CallDraft, context: str) -> None:
+    """A new call becomes a draft with its preview; an edit saves (an open call tells the
+    authors when its deadline moved)."""
+    call = turn.db.get(IdeaCall, int(context)) if context != "0" else None
+    clean: dict[str, Any] = {
+        "title": draft.title,
+        "problem": draft.problem,
+        "wanted": draft.wanted,
+        "categories": draft.categories,
+        "deadline": draft.deadline,
+        "public_ideas": draft.public,
+    }
     if call is None:
         call = IdeaCall(
             status=DRAFT,
@@ -117,7 +140,7 @@ def submit_call(turn: Turn, act: CallForm, values: dict[str, Any]) -> None:
         turn.db.add(call)
         turn.db.flush()
         turn.audit("idea_call.drafted", "idea_call", call.id)
-        preview(turn, call, meeting)
+        preview(turn, call, draft.meeting)
         return
     changed = [name for name, value in clean.items() if getattr(call, name) != value]
     old_deadline = call.deadline
@@ -127,7 +150,7 @@ def submit_call(turn: Turn, act: CallForm, values: dict[str, Any]) -> None:
     turn.db.add(call)
     if call.status == DRAFT:
         turn.audit("idea_call.draft_edited", "idea_call", call.id, changed=changed)
-        preview(turn, call, meeting)
+        preview(turn, call, draft.meeting)
         return
     turn.audit("idea_call.edited", "idea_call", call.id, changed=changed)
     told = 0
@@ -135,6 +158,17 @@ def submit_call(turn: Turn, act: CallForm, values: dict[str, Any]) -> None:
         told = announce_deadline_change(turn, call)
     refresh_staff_card(turn, call)
     turn.say_text("ideas.call_updated", title=call.title, count=told)
+
+
+IDEA_CALL = Wizard(
+    flow="idea_call",
+    title="ideas.form_new_title",
+    fields=CALL_FIELDS,
+    draft=CallDraft,
+    submit=save_call,
+    submit_label="ideas.form_preview",
+    form_action=lambda context: CallForm(int(context)),
+)
 
 
 def announce_deadline_change(turn: Turn, call: IdeaCall) -> int:

@@ -2,30 +2,27 @@
 anonymously, then a confirmation where any part can be changed. The same dialog edits an idea
 the author already sent (``handlers.my_ideas`` opens it at the confirmation).
 
-The dialog keeps every answer in ``turn.dialog.data`` and writes the idea only at 「送る」, so
-nothing is half-written and a cancelled dialog leaves no trace. The deadline is checked against
-``turn.now`` at the start and again at 「送る」 (the closing job may not have run yet).
+The dialog is declared once (``handlers.idea_form``) and run by the wizard, which keeps every
+answer in the dialog state; the idea is written only at 「送る」, so nothing is half-written and
+a cancelled dialog leaves no trace. The deadline is checked against ``turn.now`` at the start
+and again at 「送る」 (the closing job may not have run yet).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any
 
-from bot.core.actions import action, pack
-from bot.core.replies import Button, Card, Choices, Text
+from bot.core.actions import pack
+from bot.core.replies import Button, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
-from handlers.common import REASK, Menu, menu_choices
+from bot.core.wizard import CONTEXT, Wizard
+from handlers.common import Menu
 from handlers.idea_actions import EditIdea, StartIdea, WithdrawIdea
 from handlers.idea_calls import refresh_staff_card
-from handlers.idea_views import (
-    is_accepting,
-    short,
-    staff_idea_card,
-    staff_translator,
-    thread_key,
-    when,
-)
+from handlers.idea_form import ANONYMOUS, IDEA_FIELDS, NAMED, IdeaDraft
+from handlers.idea_views import is_accepting, staff_idea_card, staff_translator, thread_key, when
 from handlers.ideas import refuse_late, resident_call
 from storage import ledger
 from storage.db import stored_id, stored_row
@@ -34,32 +31,9 @@ from storage.queries.ideas import DRAFT, FINAL
 
 router = Router()
 
-BODY_LIMIT = 1000
-REASON_LIMIT = 1000
-FLOW = "idea"
-
-
-@action("aik")
-class SkipReason:
-    pass
-
-
-@action("aiw")
-class ShowAs:
-    anonymous: bool
-
-
-@action("aic")
-class ConfirmIdea:
-    pass
-
-
-@action("aig")
-class ChangeIdea:
-    part: Literal["body", "reason", "show"]
-
 
 # ---------------------------------------------------------------- the submit dialog
+# The context is "<call id>" for a new idea and "<call id>:<idea id>" when changing one.
 
 
 @router.action(StartIdea)
@@ -70,198 +44,68 @@ def start_idea(turn: Turn, act: StartIdea) -> None:
     if not is_accepting(call, turn.now):
         refuse_late(turn, call)
         return
-    turn.dialog.clear()
-    turn.dialog.enter(FLOW, "idea.body")
-    turn.dialog.data.update({"call_id": call.id})
     turn.say_text("ideas.start", title=call.title, deadline=when(call.deadline, turn.tz))
-    ask_body(turn)
+    IDEA.start(turn, str(call.id))
 
 
-def _cancel_button(turn: Turn) -> Button:
-    return Button(label=turn.t("common.cancel_button"), data=pack(Menu("cancel")))
-
-
-def ask_body(turn: Turn) -> None:
-    turn.dialog.goto("idea.body")
-    turn.say(
-        Choices(text=turn.t("ideas.ask_body", limit=BODY_LIMIT), buttons=(_cancel_button(turn),))
-    )
-
-
-def ask_reason(turn: Turn) -> None:
-    turn.dialog.goto("idea.reason")
-    turn.say(
-        Choices(
-            text=turn.t("ideas.ask_reason", limit=REASON_LIMIT),
-            buttons=(
-                Button(label=turn.t("common.skip"), data=pack(SkipReason())),
-                _cancel_button(turn),
-            ),
-        )
-    )
-
-
-def ask_show(turn: Turn) -> None:
-    turn.dialog.goto("idea.show")
-    turn.say(
-        Choices(
-            text=turn.t("ideas.ask_show"),
-            buttons=(
-                Button(
-                    label=turn.t("ideas.show_name", name=short(turn.person.display_name, 12)),
-                    data=pack(ShowAs(False)),
-                ),
-                Button(label=turn.t("ideas.show_anonymous"), data=pack(ShowAs(True))),
-            ),
-        )
-    )
-
-
-def show_confirm(turn: Turn) -> None:
-    t = turn.t
-    data = turn.dialog.data
-    turn.dialog.goto("idea.confirm")
-    shown = t("ideas.anonymous") if data.get("anonymous") else turn.person.display_name
-    call = turn.db.get(IdeaCall, data.get("call_id"))
-    turn.say(
-        Card(
-            title=t("ideas.confirm_title"),
-            body=data.get("body", ""),
-            fields=(
-                (t("ideas.field_call"), call.title if call else ""),
-                (t("ideas.field_reason"), data.get("reason") or t("ideas.none")),
-                (t("ideas.field_shown_as"), shown),
-            ),
-            buttons=(
-                Button(
-                    label=t("ideas.button_send_edit")
-                    if data.get("idea_id")
-                    else t("ideas.button_send"),
-                    data=pack(ConfirmIdea()),
-                    style="primary",
-                ),
-                Button(label=t("ideas.button_change_body"), data=pack(ChangeIdea("body"))),
-                Button(label=t("ideas.button_change_reason"), data=pack(ChangeIdea("reason"))),
-                Button(label=t("ideas.button_change_show"), data=pack(ChangeIdea("show"))),
-                _cancel_button(turn),
-            ),
-        )
-    )
-
-
-def _next(turn: Turn, then) -> None:
-    """After an answer: back to the confirm card when changing one part, else the next step."""
-    if turn.dialog.data.get("back"):
-        show_confirm(turn)
-    else:
-        then(turn)
-
-
-def _checked_text(turn: Turn, text: str, limit: int) -> str | None:
-    text = text.strip()
-    if not text:
-        turn.say_text("common.empty")
-        return None
-    if len(text) > limit:
-        turn.say_text("common.too_long", limit=limit, length=len(text))
-        return None
-    return text
-
-
-def _at(turn: Turn, step: str) -> bool:
-    """Is the person's dialog at ``step``? (An old button pressed later changes nothing.)"""
-    if turn.dialog.flow == FLOW and turn.dialog.step == step:
-        return True
-    turn.say(menu_choices(turn, "ideas.nothing_pending"))
-    return False
-
-
-@router.step("idea.body")
-def body_step(turn: Turn, text: str) -> None:
-    body = _checked_text(turn, text, BODY_LIMIT)
-    if body is None:
-        return
-    turn.dialog.data["body"] = body
-    _next(turn, ask_reason)
-
-
-@router.step("idea.reason")
-def reason_step(turn: Turn, text: str) -> None:
-    reason = _checked_text(turn, text, REASON_LIMIT)
-    if reason is None:
-        return
-    turn.dialog.data["reason"] = reason
-    _next(turn, ask_show)
-
-
-@router.action(SkipReason)
-def skip_reason(turn: Turn, _act: SkipReason) -> None:
-    if not _at(turn, "idea.reason"):
-        return
-    turn.dialog.data["reason"] = None
-    _next(turn, ask_show)
-
-
-@router.step("idea.show")
-def show_step(turn: Turn, _text: str) -> None:
-    turn.say_text("ideas.use_buttons")
-    ask_show(turn)
-
-
-@router.action(ShowAs)
-def show_as(turn: Turn, act: ShowAs) -> None:
-    if not _at(turn, "idea.show"):
-        return
-    turn.dialog.data["anonymous"] = act.anonymous
-    show_confirm(turn)
-
-
-@router.step("idea.confirm")
-def confirm_step(turn: Turn, _text: str) -> None:
-    turn.say_text("ideas.use_buttons")
-    show_confirm(turn)
-
-
-@router.action(ChangeIdea)
-def change(turn: Turn, act: ChangeIdea) -> None:
-    if not _at(turn, "idea.confirm"):
-        return
-    turn.dialog.data["back"] = True
-    {"body": ask_body, "reason": ask_reason, "show": ask_show}[act.part](turn)
-
-
-REASK.update(
-    {
-        "idea.body": ask_body,
-        "idea.reason": ask_reason,
-        "idea.show": ask_show,
-        "idea.confirm": show_confirm,
+def change_idea(turn: Turn, idea: Idea) -> None:
+    """Open the author's sent idea at the confirmation card (「なおして送る」 saves it)."""
+    answers = {
+        "body": idea.body,
+        "reason": idea.reason,
+        "show": ANONYMOUS if idea.anonymous else NAMED,
     }
-)
+    IDEA_EDIT.review(turn, f"{idea.call_id}:{idea.id}", answers)
 
 
-@router.action(ConfirmIdea)
-def confirm(turn: Turn, _act: ConfirmIdea) -> None:
-    if not _at(turn, "idea.confirm"):
-        return
-    data = dict(turn.dialog.data)
-    call = turn.db.get(IdeaCall, data.get("call_id"))
+def editing(turn: Turn) -> int | None:
+    """The id of the idea the person's open dialog is changing, if any."""
+    if turn.dialog.flow != IDEA_EDIT.flow:
+        return None
+    _, _, idea_id = str(turn.dialog.data.get(CONTEXT, "")).partition(":")
+    return int(idea_id) if idea_id.isdigit() else None
+
+
+def _call_of(turn: Turn, context: str) -> IdeaCall | None:
+    call_id = context.partition(":")[0]
+    return turn.db.get(IdeaCall, int(call_id)) if call_id.isdigit() else None
+
+
+def summary(turn: Turn, answers: Mapping[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    t = turn.t
+    call = _call_of(turn, str(turn.dialog.data.get(CONTEXT, "")))
+    anonymous = answers.get("show") == ANONYMOUS
+    return t("ideas.confirm_title"), (
+        (t("ideas.field_call"), call.title if call else ""),
+        (t("ideas.field_reason"), answers.get("reason") or t("ideas.none")),
+        (
+            t("ideas.field_shown_as"),
+            t("ideas.anonymous") if anonymous else turn.person.display_name,
+        ),
+    )
+
+
+def card_body(_turn: Turn, answers: Mapping[str, Any]) -> str:
+    return str(answers.get("body") or "")
+
+
+def send(turn: Turn, draft: IdeaDraft, context: str) -> None:
+    """「送る」: write the idea (or the change), tell staff, offer the author's own buttons."""
+    call = _call_of(turn, context)
     if call is None or call.status == DRAFT:
-        turn.dialog.clear()
         turn.say_text("common.not_found")
         return
     if not is_accepting(call, turn.now):
-        turn.dialog.clear()
         refuse_late(turn, call)
         return
-    if data.get("idea_id"):
-        idea = own_editable(turn, data["idea_id"])
+    idea_id = context.partition(":")[2]
+    if idea_id:
+        idea = own_editable(turn, int(idea_id))
         if idea is None:
-            turn.dialog.clear()
             return
-        idea.body = data["body"]
-        idea.reason = data.get("reason")
-        idea.anonymous = bool(data.get("anonymous"))
+        idea.body = draft.body
+        idea.reason = draft.reason
+        idea.anonymous = draft.anonymous
         idea.updated_at = turn.now
         turn.db.add(idea)
         turn.audit("idea.edited", "idea", idea.id)
@@ -271,9 +115,9 @@ def confirm(turn: Turn, _act: ConfirmIdea) -> None:
         idea = Idea(
             call_id=stored_id(call.id),
             author_id=stored_id(turn.person.id),
-            body=data["body"],
-            reason=data.get("reason"),
-            anonymous=bool(data.get("anonymous")),
+            body=draft.body,
+            reason=draft.reason,
+            anonymous=draft.anonymous,
             created_at=turn.now,
             updated_at=turn.now,
         )
@@ -283,7 +127,6 @@ def confirm(turn: Turn, _act: ConfirmIdea) -> None:
         turn.audit("idea.submitted", "idea", idea.id, call_id=call.id)
         key = "ideas.staff_idea_new"
         reply = "ideas.submitted"
-    turn.dialog.clear()
     st = staff_translator(turn.catalog, turn.config)
     turn.notify_staff(
         Text(text=st(key, id=idea.id)),
@@ -300,6 +143,27 @@ def confirm(turn: Turn, _act: ConfirmIdea) -> None:
             ),
         )
     )
+
+
+def _declare(flow: str, submit_label: str) -> Wizard[IdeaDraft]:
+    wizard = Wizard(
+        flow=flow,
+        title="ideas.confirm_title",
+        fields=IDEA_FIELDS,
+        draft=IdeaDraft,
+        submit=send,
+        submit_label=submit_label,
+        summary=summary,
+        card_body=card_body,
+        forms=False,  # residents answer one at a time on every channel, as before
+        stop_at_steps=True,
+    )
+    wizard.register(router)
+    return wizard
+
+
+IDEA = _declare("idea", "ideas.button_send")
+IDEA_EDIT = _declare("idea_edit", "ideas.button_send_edit")
 
 
 # ---------------------------------------------------------------- the author's own ideas

@@ -45,10 +45,8 @@ from storage.queries.ideas import (
     support_counts,
     visible_ideas,
 )
-
-
-def thread_key(call_id: int) -> str:
-    return f"idea_call:{call_id}"
+from storage.queries.ideas import summary_dedupe as summary_dedupe  # re-export
+from storage.queries.ideas import thread_key as thread_key  # re-export
 
 
 def export_path(call_id: int) -> str:
@@ -330,10 +328,6 @@ def summary_card(db: Session, call: IdeaCall, t: Translator) -> Card:
         ),
         badge=t("ideas.badge_closed"),
     )
-
-
-def summary_dedupe(call_id: int) -> str:
-    return f"idea_call:{call_id}:summary"
 
 
 def staff_translator(catalog: Catalog, config: Settings) -> Translator:

@@ -301,27 +301,3 @@ def menu_back(turn: Turn) -> Choices:
     from handlers.common import menu_choices
 
     return menu_choices(turn)
-
-
-def dialog_step(router, name: str):
-    """``router.step`` that first treats 「つづける」 as 'repeat the question'.
-
-    The router gives the dialog step precedence over keywords (only cancel words win), so a
-    typed resume word would otherwise be taken as the answer itself.
-    """
-
-    def wrap(fn):
-        def handler(turn: Turn, text: str) -> None:
-            from bot.core.router import normalize
-            from handlers.common import REASK
-
-            words = turn.catalog.raw("keywords.resume")
-            resume = {normalize(w) for lang in ("ja", "en") for w in words.get(lang, "").split("|")}
-            if normalize(text) in resume and name in REASK:
-                return REASK[name](turn)
-            return fn(turn, text)
-
-        router.step(name)(handler)
-        return fn
-
-    return wrap

@@ -12,7 +12,7 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers.idea_actions import EditIdea, MyIdeas, WithdrawIdea
 from handlers.idea_calls import refresh_staff_card
-from handlers.idea_submission import FLOW, own_buttons, own_editable, show_confirm
+from handlers.idea_submission import change_idea, editing, own_buttons, own_editable
 from handlers.idea_views import is_accepting, short, staff_translator, status_label, thread_key
 from handlers.ideas import resident_call
 from storage.db import stored_id, stored_row
@@ -28,19 +28,7 @@ def edit_idea(turn: Turn, act: EditIdea) -> None:
     idea = own_editable(turn, act.idea_id)
     if idea is None:
         return
-    turn.dialog.clear()
-    turn.dialog.enter(FLOW, "idea.confirm")
-    turn.dialog.data.update(
-        {
-            "call_id": idea.call_id,
-            "idea_id": idea.id,
-            "body": idea.body,
-            "reason": idea.reason,
-            "anonymous": idea.anonymous,
-            "back": True,
-        }
-    )
-    show_confirm(turn)
+    change_idea(turn, idea)
 
 
 @router.action(WithdrawIdea)
@@ -67,7 +55,7 @@ def withdraw(turn: Turn, act: WithdrawIdea) -> None:
     idea.updated_at = turn.now
     turn.db.add(idea)
     turn.audit("idea.withdrawn", "idea", idea.id)
-    if turn.dialog.flow == FLOW and turn.dialog.data.get("idea_id") == idea.id:
+    if editing(turn) == idea.id:
         turn.dialog.clear()
     call = stored_row(turn.db, IdeaCall, idea.call_id)
     st = staff_translator(turn.catalog, turn.config)

@@ -1,14 +1,14 @@
 """Organisations (団体・企業・区): creating one (its creator becomes admin and gets an invite
 code) and joining one with that code.
 
-Codes avoid look-alike letters; a wrong code is re-asked, and after a few wrong tries the
-dialog ends so codes cannot be guessed by trying many.
+Both dialogs are declared in ``handlers.organisation_form``. Codes avoid look-alike letters; a
+wrong code is re-asked, and after a few wrong tries the dialog ends so codes cannot be guessed
+by trying many.
 """
 
 from __future__ import annotations
 
 import secrets
-import unicodedata
 
 from sqlalchemy.exc import IntegrityError
 
@@ -17,9 +17,12 @@ from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.wizard import Wizard
 from handlers import initiative_actions as a
-from handlers.common import REASK
-from handlers.initiative_views import dialog_step, sanitize
-from handlers.organisation_form import ORGANISATION_FIELDS, OrganisationDraft
+from handlers.organisation_form import (
+    JOIN_FIELDS,
+    ORGANISATION_FIELDS,
+    JoinDraft,
+    OrganisationDraft,
+)
 from handlers.profiles import profile
 from storage.db import stored_id
 from storage.models import Actor, ActorKind, Membership
@@ -30,7 +33,6 @@ router = Router()
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
-CODE_TRIES = 5
 
 
 def new_invite_code() -> str:
@@ -92,32 +94,15 @@ def _unique_code(turn: Turn) -> str:
 
 @router.action(a.JoinOrganisation)
 def join_organisation(turn: Turn, _act: a.JoinOrganisation) -> None:
-    turn.dialog.enter("pjoin", "pjoin.code")
-    turn.dialog.data = {"tries": 0}
-    ask_code(turn)
+    JOIN_ORGANISATION.start(turn)
 
 
-def ask_code(turn: Turn) -> None:
-    turn.say_text("profiles.ask_code")
-
-
-REASK["pjoin.code"] = ask_code
-
-
-@dialog_step(router, "pjoin.code")
-def answer_code(turn: Turn, text: str) -> None:
-    code = unicodedata.normalize("NFKC", sanitize(text)).upper().replace(" ", "").replace("-", "")
-    actor = pq.actor_by_invite_code(turn.db, code) if 4 <= len(code) <= 16 else None
-    if actor is None or actor.kind == ActorKind.INDIVIDUAL:
-        tries = int(turn.dialog.data.get("tries", 0)) + 1
-        turn.dialog.data["tries"] = tries
-        if tries >= CODE_TRIES:  # slow down guessing: start again later
-            turn.dialog.clear()
-            turn.say_text("profiles.code_too_many")
-            return
+def joined(turn: Turn, draft: JoinDraft, _context: str) -> None:
+    """The person becomes a member (checked code); the organisation's admins are told."""
+    actor = pq.actor_by_invite_code(turn.db, draft.code)
+    if actor is None or actor.kind == ActorKind.INDIVIDUAL:  # the code changed meanwhile
         turn.say_text("profiles.code_wrong")
         return
-    turn.dialog.clear()
     if q.is_member(turn.db, stored_id(actor.id), stored_id(turn.person.id)):
         turn.say_text("profiles.already_member", name=actor.name)
         return
@@ -150,3 +135,15 @@ def answer_code(turn: Turn, text: str) -> None:
             dedupe_key=f"actor:{actor.id}:member:{turn.person.id}",
         )
     turn.say_text("profiles.joined_org", name=actor.name)
+
+
+JOIN_ORGANISATION = Wizard(
+    flow="pjoin",
+    title="profiles.f_join_code",
+    fields=JOIN_FIELDS,
+    draft=JoinDraft,
+    submit=joined,
+    confirm=False,
+    forms=False,  # asked as a step on every channel, as before
+)
+JOIN_ORGANISATION.register(router)

@@ -13,20 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.core.replies import Text, to_json
-from handlers.idea_views import (
-    resident_call_card,
-    staff_call_card,
-    staff_translator,
-    summary_card,
-    summary_dedupe,
-    thread_key,
-    when,
-)
 from schedules.jobs import JobContext, periodic
 from storage import outbox
 from storage.db import session_scope, stored_id
 from storage.models import Idea, IdeaCall, IdeaStatus, OutboxMessage
-from storage.queries.ideas import OPEN, close_call, followers
+from storage.queries.ideas import OPEN, close_call, followers, summary_dedupe, thread_key
 
 REMINDER_BEFORE = timedelta(days=3)
 
@@ -71,11 +62,11 @@ def remind_followers(ctx: JobContext) -> int:
                                 text=t(
                                     "ideas.reminder_3d",
                                     title=call.title,
-                                    deadline=when(call.deadline, tz),
+                                    deadline=ctx.cards.when(call.deadline, tz),
                                 )
                             )
                         ),
-                        to_json(resident_call_card(call, t, ctx.ward, now)),
+                        to_json(ctx.cards.resident_call_card(call, t, ctx.ward, now)),
                     ],
                     dedupe_key=reminder_key(stored_id(call.id), stored_id(person.id)),
                     due_at=now,
@@ -103,7 +94,7 @@ def close_due_calls(ctx: JobContext) -> int:
 
 
 def post_summary(db: Session, ctx: JobContext, call: IdeaCall, now: datetime) -> None:
-    st = staff_translator(ctx.catalog, ctx.settings)
+    st = ctx.cards.staff_translator(ctx.catalog, ctx.settings)
     outbox.queue(
         db,
         OutboxMessage(
@@ -111,7 +102,7 @@ def post_summary(db: Session, ctx: JobContext, call: IdeaCall, now: datetime) ->
             thread_key=thread_key(stored_id(call.id)),
             staff_update=True,
             kind="staff",
-            payload=[to_json(staff_call_card(db, call, st, ctx.ward, now))],
+            payload=[to_json(ctx.cards.staff_call_card(db, call, st, ctx.ward, now))],
             due_at=now,
         ),
     )
@@ -121,7 +112,7 @@ def post_summary(db: Session, ctx: JobContext, call: IdeaCall, now: datetime) ->
             audience="staff",
             thread_key=thread_key(stored_id(call.id)),
             kind="staff",
-            payload=[to_json(summary_card(db, call, st))],
+            payload=[to_json(ctx.cards.summary_card(db, call, st))],
             dedupe_key=summary_dedupe(stored_id(call.id)),
             due_at=now,
         ),

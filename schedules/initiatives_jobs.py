@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.core.actions import pack
-from bot.core.replies import Button, Card, Carousel, Reply, Text, to_json
+from bot.core.replies import Card, Carousel, Reply, Text, to_json
 from schedules.jobs import JobContext, periodic
 from storage import outbox
 from storage.db import session_scope, stored_id
@@ -24,8 +23,6 @@ MAX_CARDS = 10
 
 @periodic("digest.weekly", "cron", day_of_week="mon", hour=9)
 def weekly_digest(ctx: JobContext) -> dict[str, int]:
-    from handlers import initiative_actions as a
-
     now = ctx.clock.now()
     week = now.astimezone(ZoneInfo(ctx.ward.timezone)).isocalendar()
     week_key = f"{week.year}-W{week.week:02d}"
@@ -74,14 +71,7 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
                         (t("initiatives.f_category"), ctx.ward.categories.label(i.category, lang)),
                         (t("initiatives.f_area"), ctx.ward.areas.label(i.area, lang) or "-"),
                     ),
-                    buttons=(
-                        Button(label=t("initiatives.b_detail"), data=pack(a.Show(stored_id(i.id)))),
-                        Button(
-                            label=t("initiatives.b_join"),
-                            data=pack(a.Join(stored_id(i.id))),
-                            style="primary",
-                        ),
-                    ),
+                    buttons=ctx.cards.initiative_buttons(t, stored_id(i.id)),
                 )
                 for i in mine[:MAX_CARDS]
             )

@@ -5,18 +5,48 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from bot.clock import Clock
-from bot.i18n import Catalog
+from bot.core.replies import Button, Card
+from bot.i18n import Catalog, Translator
 from bot.settings import Settings
 from bot.ward import Ward
 from storage import inbox
 from storage.db import affected, session_scope
-from storage.models import DialogState, ProcessedEvent
+from storage.models import DialogState, IdeaCall, ProcessedEvent
+
+
+class JobCards(Protocol):
+    """What the jobs show that the conversation layer draws (cards, buttons with its actions).
+
+    Injected (``handlers.job_cards``, wired by ``bot.app``) so that ``schedules`` never imports
+    ``handlers``: a reminder looks exactly like the card a person gets in the chat."""
+
+    def resident_call_card(self, call: IdeaCall, t: Translator, ward: Ward, now: datetime) -> Card:
+        """An idea call as residents see it."""
+
+    def staff_call_card(
+        self, db: Session, call: IdeaCall, t: Translator, ward: Ward, now: datetime
+    ) -> Card:
+        """The staff thread's live card of an idea call."""
+
+    def summary_card(self, db: Session, call: IdeaCall, t: Translator) -> Card:
+        """The closing summary of an idea call."""
+
+    def staff_translator(self, catalog: Catalog, config: Settings) -> Translator:
+        """The staff channel's language."""
+
+    def when(self, dt: datetime, tz: ZoneInfo) -> str:
+        """A date-time as the chat shows it."""
+
+    def initiative_buttons(self, t: Translator, initiative_id: int) -> tuple[Button, ...]:
+        """An initiative's 詳細 and 参加 buttons (the weekly digest's cards)."""
 
 
 @dataclass
@@ -26,6 +56,7 @@ class JobContext:
     catalog: Catalog
     ward: Ward
     settings: Settings
+    cards: JobCards
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
@@ -40,7 +40,7 @@ from bot.core.wizard_buttons import (
     WizardSkip,
     WizardStop,
 )
-from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, Invalid, Rule
+from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, GiveUp, Invalid, Rule
 
 D = TypeVar("D")
 TOKEN = "_token"  # dialog data keys the wizard keeps next to the answers
@@ -74,7 +74,9 @@ class Wizard(Generic[D]):
     confirm_body: str = "wizard.confirm_body"
     confirm: bool = True  # steps end on a confirmation card (False: submit after the last)
     summary: Summary | None = None  # the card's title and rows instead of one row a field
+    card_body: Callable[[Turn, Mapping[str, Any]], str] | None = None  # instead of confirm_body
     forms: bool = True  # False: steps on every channel
+    stop_at_steps: bool = False  # typed-answer steps also offer 「やめる」
     shows: Callable[[Turn, str], Mapping[str, Any]] | None = None  # (turn, context) -> more
     # values the questions may name, e.g. the question being answered
     form_action: Callable[[str], object] | None = None  # the form's packed data (a known
@@ -130,12 +132,28 @@ class Wizard(Generic[D]):
         turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
         if self.intro:
             turn.say_text(self.intro)
+        first = self.current(turn)
+        if isinstance(first, ChoiceField) and first.multiple and initial:
+            turn.dialog.data[PICKED] = list(initial.get(first.name) or [])  # ticked as now
         self.ask(turn)
+
+    def review(self, turn: Turn, context: str, answers: Mapping[str, Any]) -> None:
+        """Open the dialog filled in, at its confirmation card (changing what was sent)."""
+        turn.dialog.clear()
+        turn.dialog.enter(self.flow, f"{self.flow}.{CONFIRM}", ttl=self.ttl)
+        turn.dialog.data.update({TOKEN: secrets.token_hex(4), CONTEXT: context})
+        for f in self.fields:
+            turn.dialog.data[f.name] = f.dump(answers.get(f.name))
+        self.show_confirm(turn)
 
     def form(self, turn: Turn, context: str, initial: Mapping[str, Any] | None = None) -> Form:
         return Form(
             title=turn.t(self.title),
-            fields=tuple(f.form_field(turn, (initial or {}).get(f.name)) for f in self.asked(True)),
+            fields=tuple(
+                replace(field, hint=turn.t(f.hint)) if f.hint else field
+                for f in self.asked(True)
+                for field in (f.form_field(turn, (initial or {}).get(f.name)),)
+            ),
             submit_label=turn.t(self.submit_label),
             data=pack(
                 self.form_action(context) if self.form_action else WizardForm(self.flow, context)
@@ -180,12 +198,11 @@ class Wizard(Generic[D]):
         answers = self.answers(turn)
         named = turn.catalog.placeholders(f.ask, turn.language)
         shown = {g.name: g.show(turn, answers.get(g.name)) for g in self.fields}  # {question}
-        if isinstance(f, ChoiceField) and f.multiple:  # what is tapped so far
-            picked_now = list(turn.dialog.data.get(PICKED, []))
-            shown[f.name] = f.show(turn, picked_now) or turn.t("wizard.none")
         context = str(turn.dialog.data.get(CONTEXT, ""))
         extra = self.shows(turn, context) if self.shows is not None else {}
-        params = {**shown, **extra, **f.ask_params()}
+        picked = list(turn.dialog.data.get(PICKED, []))
+        chosen = f.show(turn, picked) if picked else turn.t("wizard.none")  # {chosen}: ticked
+        params = {**shown, **extra, **f.ask_params(), "chosen": chosen}
         text = turn.t(f.ask, **{k: v for k, v in params.items() if k in named})
         skip = (
             (
@@ -212,7 +229,6 @@ class Wizard(Generic[D]):
             )
             return
         options = f.suggestions(turn, answers)
-        picked = list(turn.dialog.data.get(PICKED, []))
         buttons = [
             Button(
                 label=("✓ " if value in picked else "") + label,
@@ -229,6 +245,9 @@ class Wizard(Generic[D]):
                 )
             )
         buttons.extend(skip)
+        if self.stop_at_steps and not isinstance(f, ChoiceField):
+            stop = WizardStop(self.flow, token)
+            buttons.append(Button(label=turn.t("wizard.button_stop"), data=pack(stop)))
         turn.say(Choices(text=text, buttons=tuple(buttons)) if buttons else Text(text=text))
 
     def on_text(self, turn: Turn, text: str) -> None:
@@ -242,6 +261,9 @@ class Wizard(Generic[D]):
     def take(self, turn: Turn, f: Field, raw: Any) -> None:
         try:
             value = f.parse(turn, raw, self.answers(turn))
+        except GiveUp as bad:  # e.g. too many wrong tries: the dialog ends
+            turn.dialog.clear()
+            return turn.say_text(bad.key, **bad.params)
         except Invalid as bad:
             turn.say_text(bad.key, **bad.params)
             return self.ask(turn)
@@ -250,6 +272,8 @@ class Wizard(Generic[D]):
         self.advance(turn, f)
 
     def toggle(self, turn: Turn, f: ChoiceField, value: str) -> None:
+        if value not in dict(f.options(turn)):  # a forged or outdated value
+            return turn.say_text("wizard.stale")
         picked = list(turn.dialog.data.get(PICKED, []))
         picked = [v for v in picked if v != value] if value in picked else [*picked, value]
         turn.dialog.data[PICKED] = picked
@@ -295,7 +319,7 @@ class Wizard(Generic[D]):
             )
         edits = tuple(
             Button(
-                label=t(f.change) if f.change else t("wizard.button_change", field=t(f.label)),
+                label=t(f.change or "wizard.button_change", field=t(f.label)),
                 data=pack(WizardEdit(self.flow, token, f.name)),
             )
             for f in steps
@@ -309,7 +333,10 @@ class Wizard(Generic[D]):
             return turn.say(*self.confirmation(turn, answers, edits, submit, stop))
         turn.say(
             Card(
-                title=title, body=t(self.confirm_body), fields=rows, buttons=(submit, *edits, stop)
+                title=title,
+                body=self.card_body(turn, answers) if self.card_body else t(self.confirm_body),
+                fields=rows,
+                buttons=(submit, *edits, stop),
             )
         )
 

@@ -92,11 +92,7 @@ def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
         for f in steps:
             if not f.changeable:
                 continue
-            change = (
-                _say(catalog, f.change)
-                if f.change
-                else _say(catalog, "wizard.button_change", field=_say(catalog, f.label))
-            )
+            change = _say(catalog, f.change or "wizard.button_change", field=_say(catalog, f.label))
             lines.append(f"    confirm --> {f.name}: {change}")
         lines.append(f"    confirm --> [*]: {_say(catalog, wizard.submit_label)} / submit(draft)")
         lines.append(f"    confirm --> [*]: {_say(catalog, 'wizard.button_stop')}")

@@ -30,6 +30,10 @@ class Invalid(ValueError):
         self.params = params
 
 
+class GiveUp(Invalid):
+    """A refusal that ends the dialog instead of asking again (e.g. too many wrong tries)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Field:
     name: str
@@ -44,7 +48,8 @@ class Field:
     when: Callable[[Turn, Mapping[str, Any]], bool] | None = None  # asked (as a step) only when
     # this holds for the answers so far; otherwise left empty (e.g. an end only after a start)
     changeable: bool = True  # offered as a 「なおす」 button on the confirmation card
-    change: str | None = None  # catalog key of that button (default ``wizard.button_change``)
+    change: str | None = None  # catalog key of the card's change button (default: 「…」を なおす)
+    hint: str | None = None  # catalog key of a line under the field on a form
 
     def applies(self, turn: Turn, answers: Mapping[str, Any]) -> bool:
         return self.when is None or self.when(turn, answers)
@@ -296,6 +301,7 @@ __all__ = [
     "ChoiceField",
     "DateTimeField",
     "Field",
+    "GiveUp",
     "IntField",
     "Invalid",
     "Options",

@@ -169,3 +169,13 @@ def close_call(db: Session, call: IdeaCall, now: datetime) -> bool:
     )
     db.refresh(call)
     return done == 1
+
+
+def thread_key(call_id: int) -> str:
+    """The staff thread of an idea call (every staff message about it goes there)."""
+    return f"idea_call:{call_id}"
+
+
+def summary_dedupe(call_id: int) -> str:
+    """The closing summary's outbox dedupe key: posted once per call."""
+    return f"idea_call:{call_id}:summary"

@@ -70,3 +70,41 @@ def test_a_resident_cannot_open_the_staff_card_or_the_draft_preview(
 
     staff.press(ManageCall(draft_id))  # the same button works for staff
     assert any(isinstance(x, Card) and x.title == "下書きの 募集" for x in staff.last)
+
+
+def test_the_idea_steps_resume_and_stop_without_writing(runtime, engine, resident, open_call):
+    r = resident("U-stop", "やめる人")
+    call_id = open_call()
+    r.press(StartIdea(call_id))
+    r.say("つづける")  # the resume word re-asks the question, it is not the idea
+    assert "アイデアを 1000文字以内で" in r.text
+    r.say("ベンチを ふやす")
+    r.say("つづける")
+    assert "なぜ そう思いますか" in r.text
+    r.tap("やめる")
+    r.say("これは アイデアではない")
+    assert count(engine, "idea") == 0
+
+
+def test_the_call_form_enforces_the_limit_its_declaration_names(
+    runtime, engine, clock, staff, monkeypatch
+):
+    import dataclasses
+
+    from bot.core.replies import FormErrors
+    from bot.core.wizard import WIZARDS
+    from handlers import idea_calls
+
+    form = next(x for x in staff.command("new_call") if isinstance(x, Form))
+    staff.submit(form.data, call_values(clock, title="あ" * 81))
+    (errors,) = [x for x in staff.last if isinstance(x, FormErrors)]
+    assert errors.errors == (("title", "80文字以内で 送ってください（いま 81文字）。"),)
+    assert count(engine, "idea_call") == 0
+    title, *rest = idea_calls.IDEA_CALL.fields
+    wider = dataclasses.replace(
+        idea_calls.IDEA_CALL, fields=(dataclasses.replace(title, max_length=81), *rest)
+    )
+    WIZARDS[wider.flow] = idea_calls.IDEA_CALL  # a declaration registers itself: undo that
+    monkeypatch.setattr(idea_calls, "IDEA_CALL", wider)
+    staff.submit(form.data, call_values(clock, title="あ" * 81))
+    assert count(engine, "idea_call") == 1

@@ -55,3 +55,27 @@ def test_my_page_edit_profile_and_open_it_from_a_card(people, engine):
     viewer.press(a.Join(latest(engine).id))
     viewer.press(a.MyParticipations())
     assert "地域の防災訓練を一緒に" in viewer.text
+
+
+def test_interests_start_ticked_as_they_are_and_a_forged_value_changes_nothing(people, engine):
+    from bot.core.wizard import TOKEN, WizardAnswer
+    from storage.models import DialogState
+
+    c = people("U-tick", "チェック")
+    c.command("me")
+    c.tap("プロフィールを編集")
+    c.tap("関心のある分野")
+    c.tap("防災・防犯")
+    c.tap("決定")
+    c.tap("関心のある分野")
+    assert "✓ 防災・防犯" in [b.label for b in c.last[-1].buttons]  # ticked as it is now
+    with Session(engine) as s:
+        token = s.exec(select(DialogState)).one().data[TOKEN]
+    c.press(WizardAnswer("pedit_interests", token, "interests", "no-such-category"))
+    assert "使えません" in c.text
+    c.say("つづける")
+    c.tap("✓ 防災・防犯")
+    c.tap("決定")  # nothing ticked: cleared
+    with Session(engine) as s:
+        person = s.exec(select(Person).where(Person.display_name == "チェック")).one()
+        assert s.get(Actor, person.actor_id).interests == []

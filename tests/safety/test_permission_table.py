@@ -47,7 +47,6 @@ DENIED = {
     # forms (WizardForm is aimed at the staff post's declared dialog)
     "CallForm", "AnswerForm", "StaffPost", "MeetingForm", "WizardForm",
     # dialog steps with no dialog of the forger's open: a stale button
-    "SkipReason", "ShowAs", "ChangeIdea", "ConfirmIdea", "ProfilePick",
     "JoinMessage", "JoinMessageSkip", "Withdraw", "OpinionAnswer",
     # the wizard's buttons (bot/core/wizard.py), with no dialog of the forger's open
     "WizardAnswer", "WizardSkip", "WizardDone", "WizardEdit", "WizardConfirm", "WizardStop",
