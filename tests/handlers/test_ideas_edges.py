@@ -101,10 +101,13 @@ def test_the_call_form_enforces_the_limit_its_declaration_names(
     assert errors.errors == (("title", "80文字以内で 送ってください（いま 81文字）。"),)
     assert count(engine, "idea_call") == 0
     title, *rest = idea_calls.IDEA_CALL.fields
-    wider = dataclasses.replace(
-        idea_calls.IDEA_CALL, fields=(dataclasses.replace(title, max_length=81), *rest)
-    )
-    WIZARDS[wider.flow] = idea_calls.IDEA_CALL  # a declaration registers itself: undo that
-    monkeypatch.setattr(idea_calls, "IDEA_CALL", wider)
-    staff.submit(form.data, call_values(clock, title="あ" * 81))
+    narrower = dataclasses.replace(title, max_length=10)
+    changed = dataclasses.replace(idea_calls.IDEA_CALL, fields=(narrower, *rest))
+    WIZARDS[changed.flow] = idea_calls.IDEA_CALL  # a declaration registers itself: undo that
+    monkeypatch.setattr(idea_calls, "IDEA_CALL", changed)
+    staff.submit(form.data, call_values(clock, title="あ" * 11))
+    (errors,) = [x for x in staff.last if isinstance(x, FormErrors)]
+    assert errors.errors == (("title", "10文字以内で 送ってください（いま 11文字）。"),)
+    monkeypatch.undo()
+    staff.submit(form.data, call_values(clock, title="あ" * 11))
     assert count(engine, "idea_call") == 1
