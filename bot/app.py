@@ -29,6 +29,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ward import load_ward
 from handlers import build_router
+from handlers.evaluations import ask_replies
 from schedules.outbox import OutboxDispatcher, worker_name
 from schedules.scheduler import Scheduler
 from storage.db import make_engine, ping
@@ -75,6 +76,7 @@ def build_runtime(
         outbox=outbox,
         inbox=inbox,
         messengers=shared,
+        evaluation_ask=ask_replies,
     )
 
 

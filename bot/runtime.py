@@ -17,7 +17,7 @@ from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.ward import Ward
 from schedules.catch_up import catch_up
-from schedules.jobs import JobContext
+from schedules.jobs import EvaluationAsk, JobContext
 from schedules.outbox import OutboxDispatcher
 
 if TYPE_CHECKING:  # the channels import this module; these are only named here
@@ -54,6 +54,7 @@ class Runtime:
     slack_directory: StaffDirectory | None = None
     simulator_hub: Hub | None = None
     scheduler: Scheduler | None = None
+    evaluation_ask: EvaluationAsk | None = None  # handlers' ask, for the evaluation job
 
     @property
     def job_context(self) -> JobContext:
@@ -63,6 +64,7 @@ class Runtime:
             catalog=self.catalog,
             ward=self.ward,
             settings=self.settings,
+            evaluation_ask=self.evaluation_ask,
         )
 
     def run_jobs_through(self, delta: timedelta, advance: Callable[[timedelta], None]) -> list[str]:

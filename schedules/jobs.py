@@ -11,12 +11,17 @@ from sqlalchemy import Engine, delete, update
 from sqlmodel import col
 
 from bot.clock import Clock
-from bot.i18n import Catalog
+from bot.core.replies import Reply
+from bot.i18n import Catalog, Translator
 from bot.settings import Settings
 from bot.ward import Ward
 from storage import inbox
 from storage.db import affected, session_scope
-from storage.models import DialogState, ProcessedEvent
+from storage.models import DialogState, Initiative, ProcessedEvent
+
+# (translator, initiative, reminder?) -> the replies asking a partner to evaluate it; made in
+# handlers and injected by the runtime, so no job imports handlers.
+EvaluationAsk = Callable[[Translator, Initiative, bool], list[Reply]]
 
 
 @dataclass
@@ -26,6 +31,7 @@ class JobContext:
     catalog: Catalog
     ward: Ward
     settings: Settings
+    evaluation_ask: EvaluationAsk | None = None
 
 
 @dataclass(frozen=True)
