@@ -3,9 +3,17 @@ that keeps the counts (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
 from sqlmodel import Session
 
+import bot.ward as ward_module
+from bot.ward import WardConfigError, load_ward
 from handlers import initiative_actions as a
+from schedules.evaluations_jobs import ask_partners
 from storage.db import session_scope
 from storage.models import Evaluation, Initiative, Person
 from storage.privacy import erase_person
@@ -57,3 +65,22 @@ def test_answers_once_medians_disagreements_and_erasure(people, engine, clock):
         assert gone.person_id is None and gone.comment is None and gone.overall == 4
         assert ev.published(db, [ini.id])[ini.id].comments == []
         assert o.totals(db, public=False)["evaluations_answered"] == 2
+
+
+def test_the_ward_sets_when_partners_are_asked(tmp_path, people, runtime, engine, clock):
+    default = (Path(ward_module.__file__).with_name("ward_default.toml")).read_text("utf-8")
+    path = tmp_path / "ward.toml"
+    path.with_name("ok.toml").write_text(default.replace("after_days = 3", "after_days = 5"))
+    assert load_ward(path.with_name("ok.toml")).evaluation_after_days == 5
+    path.write_text(default.replace("evaluation_after_days = 3", 'evaluation_after_days = "3"'))
+    with pytest.raises(WardConfigError, match="evaluation_after_days"):
+        load_ward(path)
+
+    owner = people("U-owner", "はなこ")
+    post(owner)
+    complete(owner, latest(engine).id)
+    ctx = replace(runtime.job_context, ward=load_ward(path.with_name("ok.toml")))
+    clock.advance(timedelta(days=4, hours=23))
+    assert ask_partners(ctx)["asked"] == 0
+    clock.advance(timedelta(hours=1))
+    assert ask_partners(ctx)["asked"] == 1  # the poster, the only partner
