@@ -70,6 +70,7 @@ class Ward:
     areas: Vocabulary
     strengths: Vocabulary
     indicators: tuple[Indicator, ...] = ()
+    evaluation_after_days: int = 3  # 協働評価: partners are asked this many days after 完了
 
     def display_name(self, language: str) -> str:
         return self.name.get(language) or self.name["ja"]
@@ -85,7 +86,16 @@ def load_ward(path: str | Path | None = None) -> Ward:
         areas=Vocabulary(data["areas"]),
         strengths=Vocabulary(data["strengths"]),
         indicators=tuple(_indicator(i, raw) for i, raw in enumerate(data.get("indicators", []))),
+        evaluation_after_days=_after_days(data.get("evaluation_after_days", 3)),
     )
+
+
+def _after_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 365:
+        raise WardConfigError(
+            f"ward configuration: evaluation_after_days must be a whole number 0–365, not {value!r}"
+        )
+    return value
 
 
 def _indicator(index: int, raw: dict[str, Any]) -> Indicator:

@@ -12,6 +12,7 @@ from bot.core.router import Router
 from handlers import (
     common,
     dashboard,
+    evaluations,
     follows,
     idea_calls,
     idea_review,
@@ -40,6 +41,7 @@ from handlers import (
 ROUTERS: tuple[Router, ...] = (
     common.router,
     dashboard.router,
+    evaluations.router,
     follows.router,
     idea_calls.router,
     idea_review.router,

@@ -13,13 +13,13 @@ from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col
 
 from bot.clock import Clock
-from bot.core.replies import Button, Card
+from bot.core.replies import Button, Card, Reply
 from bot.i18n import Catalog, Translator
 from bot.settings import Settings
 from bot.ward import Ward
 from storage import inbox
 from storage.db import affected, session_scope
-from storage.models import DialogState, IdeaCall, ProcessedEvent
+from storage.models import DialogState, IdeaCall, Initiative, ProcessedEvent
 
 
 class JobCards(Protocol):
@@ -47,6 +47,9 @@ class JobCards(Protocol):
 
     def initiative_buttons(self, t: Translator, initiative_id: int) -> tuple[Button, ...]:
         """An initiative's 詳細 and 参加 buttons (the weekly digest's cards)."""
+
+    def evaluation_ask(self, t: Translator, initiative: Initiative, reminder: bool) -> list[Reply]:
+        """The replies asking a partner to evaluate a completed initiative (協働評価)."""
 
 
 @dataclass

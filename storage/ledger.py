@@ -44,6 +44,7 @@ IDEAS_ADOPTED = "ideas_adopted"
 IDEAS_TO_INITIATIVES = "ideas_to_initiatives"
 PARTNERSHIPS = "partnerships"
 NEW_COMBINATIONS = "new_combinations"
+EVALUATIONS_ANSWERED = "evaluations_answered"
 
 MEASURES: tuple[str, ...] = (
     POSTED,
@@ -59,6 +60,7 @@ MEASURES: tuple[str, ...] = (
     IDEAS_TO_INITIATIVES,
     PARTNERSHIPS,
     NEW_COMBINATIONS,
+    EVALUATIONS_ANSWERED,
 )
 ADOPTED = (IdeaStatus.ADOPTED, IdeaStatus.PARTLY)
 
@@ -203,6 +205,18 @@ def idea_answered(db: Session, idea: Idea, at: datetime) -> None:
     record(db, f"answered:{idea.id}", IDEAS_ANSWERED, at, days=days, **where)
     if idea.status in ADOPTED:
         record(db, f"adopted:{idea.id}", IDEAS_ADOPTED, at, person_id=idea.author_id, **where)
+
+
+def evaluation_answered(db: Session, ini: Initiative, person_id: int, at: datetime) -> None:
+    """A partner evaluated a completed initiative (協働評価): counted once per partner."""
+    record(
+        db,
+        f"evaluated:{ini.id}:{person_id}",
+        EVALUATIONS_ANSWERED,
+        at,
+        person_id=person_id,
+        **_where(ini),
+    )
 
 
 def forget_person(db: Session, person_id: int) -> None:

@@ -481,3 +481,54 @@ class OutcomeFact(SQLModel, table=True):
     partner_kind: str | None = Field(default=None, max_length=16)
     quantity: int = 1
     days: float | None = None  # e.g. days from an idea to its first answer
+
+
+# ---------------------------------------------------------------- 協働評価 (evaluation loop)
+
+
+class Evaluation(SQLModel, table=True):
+    """One partner's evaluation of one completed initiative: accepted once (unique pair).
+
+    Scores are 1–5. Erasure clears ``person_id`` and the comment; the scores keep counting.
+    """
+
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("initiative_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    role: str = Field(max_length=16)  # poster | admin | participant | staff
+    overall: int
+    bigger: int  # ひとりで（一団体で）やるより大きな成果が出た
+    equal: int  # 対等
+    purpose: int  # 目的の共有
+    understanding: int  # 相互理解
+    autonomy: int  # 自主性の尊重
+    openness: int  # 情報公開
+    comment: str | None = Field(default=None, max_length=100)
+    created_at: datetime = _created()
+
+
+class EvaluationRequest(SQLModel, table=True):
+    """Who was asked to evaluate which initiative, when, and when reminded (once at most)."""
+
+    __tablename__ = "evaluation_request"
+    __table_args__ = (UniqueConstraint("initiative_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=16)
+    asked_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    reminded_at: datetime | None = _dt()
+
+
+class EvaluationSummary(SQLModel, table=True):
+    """What the poster published: medians and the comments they approved (no names)."""
+
+    __tablename__ = "evaluation_summary"
+    initiative_id: int = Field(foreign_key="initiative.id", primary_key=True)
+    answers: int
+    medians: dict[str, Any] = _json(_empty_dict)
+    comments: list[dict[str, Any]] = _json()  # [{"evaluation_id": 3, "text": "..."}]
+    published_by: int | None = Field(default=None, foreign_key="person.id")
+    published_at: datetime = _created()

@@ -35,6 +35,7 @@ from storage.models import (
     Rsvp,
     Subscription,
 )
+from storage.queries import evaluations
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ def erase_person(
         )
         db.execute(update(OutboxMessage).where(quoted).values(payload=[]))
     forget_person(db, person.id or 0)
+    evaluations.forget_person(db, person.id or 0)
     person.display_name = placeholder
     person.real_name = None
     person.consent_version = None

@@ -17,8 +17,10 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from bot.web.charts import indicator_svg
+from bot.web.public_evaluations import summary_html
 from storage import ledger
 from storage.models import ActorKind
+from storage.queries import evaluations as ev
 from storage.queries import outcomes as o
 from storage.queries import public_items as p
 
@@ -93,6 +95,7 @@ def render(runtime, lang: str) -> str:
         ]
         matrix = o.partnership_matrix(db, public=True)
         done = p.completed_initiatives(db)
+        evaluated = ev.published(db, [item.id for item in done])
         ideas = p.adopted_ideas(db)
         days = o.mean_days_to_answer(db, public=True)
     other = "ja" if lang == "en" else "en"
@@ -201,7 +204,8 @@ def render(runtime, lang: str) -> str:
         out.append(
             f'<article class="item"><h3>{e(item.title)}</h3><p class="muted">{e(meta)}</p>'
             f"<p>{e(t('public.labelled', label=t('public.result'), text=item.result_summary or '-'))}</p>"
-            f"<p>{e(t('public.labelled', label=t('public.reflection'), text=item.result_reflection or '-'))}</p></article>"
+            f"<p>{e(t('public.labelled', label=t('public.reflection'), text=item.result_reflection or '-'))}</p>"
+            f"{summary_html(t, evaluated.get(item.id))}</article>"
         )
     out.append("</section>")
 

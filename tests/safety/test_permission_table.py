@@ -50,6 +50,8 @@ DENIED = {
     "JoinMessage", "JoinMessageSkip", "Withdraw", "OpinionAnswer",
     # the wizard's buttons (bot/core/wizard.py), with no dialog of the forger's open
     "WizardAnswer", "WizardSkip", "WizardDone", "WizardEdit", "WizardConfirm", "WizardStop",
+    # 協働評価: partners of a completed initiative only (its poster only for Publish)
+    "Evaluate", "Compare", "Publish",
 }  # fmt: skip
 SELF = {
     "Menu", "ListCalls", "StartIdea", "MyIdeas", "BrowseIdeas", "SupportIdea", "Browse",
