@@ -25,8 +25,8 @@ def evaluation_rows(engine) -> list[tuple]:
         return [(r.person_id, r.overall, r.equal, r.comment) for r in rows]
 
 
-def answer(c, scores: list[str], comment: str | None) -> None:
-    c.press(Evaluate(latest_id[0]))
+def answer(c, initiative_id: int, scores: list[str], comment: str | None) -> None:
+    c.press(Evaluate(initiative_id))
     assert "7つの 質問" in c.text, c.text
     for s in scores:
         assert [b.label for b in buttons_of(c.last)][:5] == ["1", "2", "3", "4", "5"], c.text
@@ -38,14 +38,10 @@ def answer(c, scores: list[str], comment: str | None) -> None:
     assert "送る" in [b.label for b in buttons_of(c.last)], c.text
 
 
-latest_id: list[int] = [0]
-
-
 def test_evaluation_loop_on_the_simulator(people, staff, runtime, engine, clock, client):
     owner = people("U-owner", "はなこ")
     post(owner)
     ini = latest(engine)
-    latest_id[0] = ini.id
     taro, jiro = people("U-taro", "たろう"), people("U-jiro", "じろう")
     outsider = people("U-out", "よそもの")
     for p in (taro, jiro):
@@ -75,18 +71,18 @@ def test_evaluation_loop_on_the_simulator(people, staff, runtime, engine, clock,
     assert (evaluation_rows(engine), count(engine, "audit_log")) == (before[0], before[2])
 
     # -- taro answers on the chat steps (quick replies 1–5, a one-line comment)
-    answer(taro, ["4", "4", "4", "4", "4", "4", "4"], "また いっしょに やりたい")
+    answer(taro, ini.id, ["4", "4", "4", "4", "4", "4", "4"], "また いっしょに やりたい")
     confirm = taro.button("送る").data
     taro.tap("送る")
     assert "評価を 受け付けました" in taro.text and "2人 以上" in taro.text
     taro.press(confirm)  # a double click on the confirmation: stale, nothing twice
-    assert "wizard" not in taro.text
+    assert "もう 使えません" in taro.text
     taro.press(Evaluate(ini.id))  # a second 「評価する」: already received
     assert "もう 受け付けています" in taro.text
     assert len(evaluation_rows(engine)) == 1
 
     # -- the poster answers differently: both see the comparison, staff see the split
-    answer(owner, ["5", "4", "2", "4", "4", "4", "4"], None)
+    answer(owner, ini.id, ["5", "4", "2", "4", "4", "4", "4"], None)
     owner.tap("送る")
     assert "中央値" in owner.text and "あなた 2 ／ 中央値 3" in owner.text, owner.text
     assert "まとめを公開する" in [b.label for b in buttons_of(owner.last)]
