@@ -15,9 +15,13 @@ Style = Literal["primary", "danger", "default", "subtle"]  # subtle: set apart (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Button:
+    """A tap: ``data`` is a packed action (≤300 characters) sent back to Kyodo; or, with ``url``,
+    a link the channel opens (a calendar file, a download) instead of a long text value."""
+
     label: str
-    data: str  # a packed action, ≤300 characters
+    data: str = ""
     style: Style = "default"
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -107,6 +107,13 @@
   }
   function buttonEl(who, button, where, extraClass) {
     const style = button.style || "default";
+    if (/^https?:\/\/\S+$/.test(button.url || "")) {  // a link button (calendar, download): opens, never sent to Kyodo
+      return el("a", {
+        class: `btn btn-${style} btn-link ${extraClass || ""}`.trim(),
+        href: button.url, target: "_blank", rel: "noopener",
+        lang: langOf(button.label),
+      }, button.label);
+    }
     return el("button", {
       type: "button",
       class: `btn btn-${style} ${extraClass || ""}`.trim(),
