@@ -48,6 +48,7 @@ class Card:
     fields: tuple[tuple[str, str], ...] = ()
     buttons: tuple[Button, ...] = ()
     badge: str | None = None  # short status label, e.g. 募集中
+    links: tuple[Button, ...] = ()  # link buttons (url) after the actions: カレンダーに入れる
     kind: Literal["card"] = "card"
 
 
@@ -133,6 +134,7 @@ def from_json(data: dict[str, Any]) -> Reply:
         d["buttons"] = tuple(Button(**b) for b in d.get("buttons", ()))
     if kind == "card":
         d["fields"] = tuple(tuple(f) for f in d.get("fields", ()))
+        d["links"] = tuple(Button(**b) for b in d.get("links", ()))
     if kind == "carousel":
         d["cards"] = tuple(from_json(c) for c in d["cards"])
         d["more"] = Button(**d["more"]) if d.get("more") else None

@@ -249,7 +249,7 @@ def _card_bubble(card: Card, body_limit: int, field_limit: int) -> FlexBubble:
         ]
         body.append(FlexBox(layout="vertical", spacing="sm", margin="lg", contents=rows))
     buttons: list[Any] = []
-    for b in primary_first(card.buttons):
+    for b in primary_first(card.buttons) + list(card.links):
         if not _usable(b):
             continue
         if b.style == "subtle" and buttons:  # a line sets 通報する apart from 賛同する etc.

@@ -135,7 +135,7 @@ def _card(card: Card) -> list[dict[str, Any]]:
         blocks.append(section)
     if card.badge:
         blocks.append({"type": "context", "elements": [mrkdwn(card.badge, CONTEXT_TEXT)]})
-    blocks.extend(_actions(card.buttons))
+    blocks.extend(_actions(card.buttons + card.links))
     return blocks
 
 

@@ -106,6 +106,8 @@ def test_a_link_button_is_a_uri_action_the_primary_action_leads_golden():
         buttons=(
             Button(label="行かない", data="k1:c:no"),
             Button(label="参加する", data="k1:c:yes", style="primary"),
+        ),
+        links=(
             Button(
                 label="カレンダーに入れる", url="https://kyodo.example.jp/calendar/meetings/7.ics"
             ),
