@@ -90,6 +90,7 @@ def my_page(turn: Turn, _args: str) -> None:
         Button(label=t("profiles.b_participations"), data=pack(a.MyParticipations())),
         Button(label=t("profiles.b_follow"), data=pack(a.FollowSettings())),
         Button(label=t("profiles.b_language"), data=pack(Menu("language"))),
+        Button(label=t("profiles.b_mydata"), data=pack(Menu("mydata"))),
         Button(label=t("profiles.b_join_org"), data=pack(a.JoinOrganisation())),
         Button(label=t("profiles.b_create_org"), data=pack(a.CreateOrganisation())),
     ]
