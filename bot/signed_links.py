@@ -30,6 +30,14 @@ def sign(
     return f"{base_url.rstrip('/')}{path}?{urlencode({'exp': exp, 'sig': _sig(secret, path, exp)})}"
 
 
+def token(
+    path: str, *, secret: str, now: datetime, ttl: timedelta = timedelta(minutes=15)
+) -> tuple[int, str]:
+    """``(exp, sig)`` for a claim that travels in a button rather than a URL (an invite)."""
+    exp = int((now + ttl).timestamp())
+    return exp, _sig(secret, path, exp)
+
+
 def verify(
     path: str,
     exp: str | int | None,

@@ -58,7 +58,11 @@ def show_help(turn: Turn, _args: str) -> None:
         turn.say(staff_help(turn))
         return
     turn.say_text("common.help")
-    turn.say(menu_choices(turn))
+    menu = menu_choices(turn)
+    if "mydata" in turn.commands:  # マイデータ: see, download or delete what Kyodo holds
+        mine = Button(label=turn.t("common.menu_mydata"), data=pack(Menu("mydata")))
+        menu = Choices(text=menu.text, buttons=(*menu.buttons, mine))
+    turn.say(menu)
 
 
 def staff_help(turn: Turn) -> Choices:

@@ -105,16 +105,21 @@ def meeting_card(
         )
     if meeting.notes:
         fields.append((t("meetings.field_notes"), meeting.notes))
-    fields.append((t("meetings.field_calendar"), ics_url(turn, meeting)))
     badge = answer_label(t, answer) if answer else None
     if meeting.status == "cancelled":
         badge = t("meetings.badge_cancelled")
+    links: tuple[Button, ...] = ()
+    if meeting.status == "scheduled" and meeting.starts_at > turn.now:
+        # A link button, not the long URL as a field value: a long unbreakable value squeezed
+        # the date and place (「19:0」) in the simulator and on small phones.
+        links = (Button(label=t("meetings.button_calendar"), url=ics_url(turn, meeting)),)
     return Card(
         title=meeting.title,
         body=body,
         fields=tuple(fields),
         buttons=tuple(buttons if buttons is not None else rsvp_buttons(t, meeting.id)),
         badge=badge,
+        links=links,
     )
 
 
@@ -144,6 +149,28 @@ def manage_card(turn: Turn, meeting: Meeting) -> Card:
                 style="danger",
             ),
             Button(label=t("meetings.button_record"), data=pack(RecordMeeting(meeting.id))),
+        ),
+    )
+
+
+def past_card(turn: Turn, meeting: Meeting) -> Card:
+    """A meeting that is over (おわった集い), for its organiser: 記録をのこす stays one tap away
+    after the record request's quick reply has scrolled out of sight."""
+    assert meeting.id is not None
+    t = turn.t
+    counts = q.answer_counts(turn.db, meeting.id)
+    body = t("meetings.past_recorded" if meeting.record else "meetings.past_not_recorded")
+    return meeting_card(
+        turn,
+        t,
+        meeting,
+        body=f"{body}\n{t('meetings.past_attended', yes=counts.get('yes', 0))}",
+        buttons=(
+            Button(
+                label=t("meetings.button_record"),
+                data=pack(RecordMeeting(meeting.id)),
+                style="primary",
+            ),
         ),
     )
 

@@ -17,6 +17,7 @@ from handlers.meeting_cards import (
     feed_url,
     manage_card,
     meeting_card,
+    past_card,
     plan_reminders,
     rsvp_buttons,
 )
@@ -110,7 +111,8 @@ def answer(turn: Turn, act: Answer) -> None:
 
 @router.command("plans")
 def plans(turn: Turn, _args: str) -> None:
-    """参加予定: my upcoming meetings with my answer, buttons, and my private calendar feed."""
+    """参加予定: my upcoming meetings with my answer, buttons, and my private calendar feed;
+    then, for an organiser, おわった集い — their meetings of the last 14 days, to record."""
     rows = q.upcoming_answered(turn.db, turn.person.id, turn.now)
     mine = q.upcoming_organised(turn.db, turn.person.id, turn.now)
     cards = []
@@ -128,7 +130,16 @@ def plans(turn: Turn, _args: str) -> None:
     cards += [manage_card(turn, m) for m in mine if m.id not in seen]
     if cards:
         turn.say(Carousel(alt_text=turn.t("meetings.plans_title"), cards=tuple(cards[:10])))
-    else:
+    past = q.recent_organised(turn.db, turn.person.id, turn.now)
+    if past:
+        turn.say_text("meetings.past_title")
+        turn.say(
+            Carousel(
+                alt_text=turn.t("meetings.past_title"),
+                cards=tuple(past_card(turn, m) for m in past),
+            )
+        )
+    elif not cards:
         turn.say_text("meetings.plans_empty")
     turn.say_text("meetings.feed_link", url=feed_url(turn, turn.person))
 

@@ -30,7 +30,6 @@ from storage.models import (
     Opinion,
     OpinionRequest,
     Participation,
-    Person,
     Report,
     Rsvp,
     Subscription,
@@ -236,7 +235,7 @@ def my_data_card(turn: Turn) -> Card:
         body=turn.t("privacy.mydata_body"),
         fields=(
             (turn.t("privacy.field_name"), p.display_name),
-            (turn.t("privacy.field_language"), p.language),
+            (turn.t("privacy.field_language"), turn.t("profiles.language_name")),
             (turn.t("privacy.field_consent"), consented),
             (turn.t("privacy.field_counts"), counts),
         ),
@@ -249,17 +248,36 @@ def my_data_card(turn: Turn) -> Card:
     )
 
 
-@router.action(MyDataAction)
-def my_data_action(turn: Turn, act: MyDataAction) -> None:
-    if act.step == "download":
-        config = turn.config
-        url = sign(
+def download(turn: Turn) -> None:
+    """Two signed links (15 minutes): a page to read in the person's language, and JSON whose
+    fields are explained. The text keeps both addresses for channels without link buttons."""
+    config = turn.config
+    html_url, json_url = (
+        sign(
             config.public_base_url,
-            f"/mydata/{turn.person.id}.json",
+            f"/mydata/{turn.person.id}.{ext}",
             secret=config.secret_key,
             now=turn.now,
         )
-        turn.say_text("privacy.download_link", url=url)
+        for ext in ("html", "json")
+    )
+    turn.say_text("privacy.download_ready", html=html_url, url=json_url)
+    turn.say(
+        Card(
+            title=turn.t("privacy.download_title"),
+            body=turn.t("privacy.download_body"),
+            links=(
+                Button(label=turn.t("privacy.open_page"), url=html_url, style="primary"),
+                Button(label=turn.t("privacy.download_json"), url=json_url),
+            ),
+        )
+    )
+
+
+@router.action(MyDataAction)
+def my_data_action(turn: Turn, act: MyDataAction) -> None:
+    if act.step == "download":
+        download(turn)
     elif act.step == "delete":
         turn.say(
             Choices(
@@ -291,29 +309,3 @@ def my_data_action(turn: Turn, act: MyDataAction) -> None:
         turn.say_text("privacy.deleted")
     else:
         turn.say(my_data_card(turn))
-
-
-def export_person(db, person: Person) -> dict[str, Any]:
-    """Everything Kyodo holds about a person, for the JSON download."""
-
-    def rows(model: type, column: Any) -> list[dict[str, Any]]:
-        return [
-            r.model_dump(mode="json", warnings=False)
-            for r in db.exec(select(model).where(column == person.id)).all()
-        ]
-
-    actor = db.get(Actor, person.actor_id) if person.actor_id else None
-    data = person.model_dump(mode="json", exclude={"calendar_token"}, warnings=False)
-    return {
-        "person": data,
-        "profile": actor.model_dump(mode="json", warnings=False) if actor else None,
-        "memberships": rows(Membership, Membership.person_id),
-        "subscriptions": rows(Subscription, Subscription.person_id),
-        "initiatives": rows(Initiative, Initiative.poster_id),
-        "participations": rows(Participation, Participation.person_id),
-        "opinions": rows(Opinion, Opinion.person_id),
-        "ideas": rows(Idea, Idea.author_id),
-        "supports": rows(IdeaSupport, IdeaSupport.person_id),
-        "rsvps": rows(Rsvp, Rsvp.person_id),
-        "reports": rows(Report, Report.person_id),
-    }

@@ -18,6 +18,7 @@ from handlers import outcome_numbers
 from handlers.common import Menu, menu_choices
 from handlers.follows import follow_summary
 from handlers.initiative_views import initiative_card, kind_label, labels
+from handlers.organisation_invites import share_button
 from storage.db import stored_id
 from storage.models import Actor, ActorKind
 from storage.queries import initiatives as q
@@ -90,6 +91,7 @@ def my_page(turn: Turn, _args: str) -> None:
         Button(label=t("profiles.b_participations"), data=pack(a.MyParticipations())),
         Button(label=t("profiles.b_follow"), data=pack(a.FollowSettings())),
         Button(label=t("profiles.b_language"), data=pack(Menu("language"))),
+        Button(label=t("profiles.b_mydata"), data=pack(Menu("mydata"))),
         Button(label=t("profiles.b_join_org"), data=pack(a.JoinOrganisation())),
         Button(label=t("profiles.b_create_org"), data=pack(a.CreateOrganisation())),
     ]
@@ -130,6 +132,9 @@ def profile(turn: Turn, act: a.Profile) -> None:
         buttons.append(
             Button(label=t("profiles.b_edit"), data=pack(a.EditProfile(stored_id(actor.id))))
         )
+    share = share_button(turn, actor)
+    if share is not None:
+        buttons.insert(0, share)  # the admin's main action on their organisation's card
     turn.say(
         Card(
             title=actor.name,

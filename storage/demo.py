@@ -8,6 +8,7 @@ simulator shows their organisations, initiatives, plans and ideas. Display names
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
@@ -36,6 +37,20 @@ from storage.models import (
 from storage.personas import CHANNEL, Persona, load_personas, person_for
 
 TZ = ZoneInfo("Asia/Tokyo")
+
+# The alphabet and length of handlers.organisations' invite codes (no look-alike letters).
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 8
+
+
+def local_at(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
+    """A realistic local time (e.g. 10:00, 13:30, 19:00 in Asia/Tokyo) ``days`` from ``now``,
+    as UTC: demo times never show the minute ``demo-data`` happened to run."""
+    local = (now.astimezone(TZ) + timedelta(days=days)).replace(
+        hour=hour, minute=minute, second=0, microsecond=0
+    )
+    return local.astimezone(UTC)
+
 
 # Organisations: (key, kind, name, area, activity, interests, strengths, members {person: role})
 ACTORS: list[dict[str, Any]] = [
@@ -125,7 +140,6 @@ EXTRA_PEOPLE = {
 
 
 def _initiatives(now: datetime) -> list[dict[str, Any]]:
-    day = timedelta(days=1)
     return [
         {
             "title": "子ども食堂の配ぜんボランティア募集",
@@ -136,7 +150,7 @@ def _initiatives(now: datetime) -> list[dict[str, Any]]:
             "category": "kosodate",
             "area": "ogikubo",
             "help_wanted": ["hands"],
-            "starts_on": now + 12 * day,
+            "starts_on": local_at(now, 12, 10),
             "capacity": 8,
             "status": InitiativeStatus.RECRUITING,
             "participants": ["suzuki", "nguyen", "demo-ito"],
@@ -150,7 +164,7 @@ def _initiatives(now: datetime) -> list[dict[str, Any]]:
             "category": "bousai",
             "area": "asagaya",
             "help_wanted": ["hands", "knowhow"],
-            "starts_on": now + 20 * day,
+            "starts_on": local_at(now, 20, 13, 30),
             "capacity": 20,
             "status": InitiativeStatus.RECRUITING,
             "participants": ["nguyen", "demo-watanabe"],
@@ -164,7 +178,7 @@ def _initiatives(now: datetime) -> list[dict[str, Any]]:
             "category": "bunka",
             "area": "koenji",
             "help_wanted": ["hands", "publicity"],
-            "starts_on": now + 30 * day,
+            "starts_on": local_at(now, 30, 19),
             "capacity": 30,
             "status": InitiativeStatus.PREPARING,
             "participants": ["suzuki", "tanaka"],
@@ -177,8 +191,8 @@ def _initiatives(now: datetime) -> list[dict[str, Any]]:
             "category": "kankyo",
             "area": "nishiogi",
             "help_wanted": ["hands", "equipment"],
-            "starts_on": now - 40 * day,
-            "ends_on": now - 40 * day,
+            "starts_on": local_at(now, -40, 9, 30),
+            "ends_on": local_at(now, -40, 12),
             "capacity": 50,
             "status": InitiativeStatus.DONE,
             "participants": ["tanaka", "suzuki", "nguyen", "demo-kimura"],
@@ -228,10 +242,7 @@ IDEAS: list[_IdeaSpec] = [
 
 def _meetings(now: datetime) -> list[dict[str, Any]]:
     def local(days: int, hour: int) -> datetime:
-        d = (now.astimezone(TZ) + timedelta(days=days)).replace(
-            hour=hour, minute=0, second=0, microsecond=0
-        )
-        return d.astimezone(UTC)
+        return local_at(now, days, hour)
 
     return [
         {
@@ -308,6 +319,9 @@ def load_demo(engine: Engine, now: datetime | None = None) -> dict[str, int]:
                 strengths=spec["strengths"],
             )
             actors[spec["key"]] = actor
+            if actor.invite_code is None and actor.kind != ActorKind.INDIVIDUAL:
+                actor.invite_code = _free_invite_code(db)  # so someone can join it
+                db.add(actor)
             for member, role in spec["members"].items():
                 _get_or_add(
                     db,
@@ -414,6 +428,13 @@ def load_demo(engine: Engine, now: datetime | None = None) -> dict[str, int]:
         ledger.backfill(db)  # the demo's completed initiative counts on /public
         db.commit()
         return counts(db)
+
+
+def _free_invite_code(db: Session) -> str:
+    while True:
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+        if _one(db, Actor, invite_code=code) is None:
+            return code
 
 
 def _remind(db: Session, meeting: Meeting, person: Person, now: datetime) -> None:

@@ -67,3 +67,28 @@ def test_the_simulator_shows_the_demo_people_without_duplicates(app, engine):
         feed = c.app.state.runtime.simulator_hub.feeds
         assert any("リマインド" in e.replies[0]["text"] for e in feed["suzuki"])
     assert count(engine, "person") == people
+
+
+def test_demo_times_are_realistic_local_times_and_every_organisation_has_an_invite_code(engine):
+    """Times read like a real ward's (10:00, 13:30, 19:00 in Tokyo), never the minute the demo
+    ran; every organisation can be joined (it has an invite code), and codes survive a rerun."""
+    from zoneinfo import ZoneInfo
+
+    odd = START.replace(hour=15, minute=46, second=17)  # 00:46 in Tokyo
+    load_demo(engine, now=odd)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    with Session(engine) as db:
+        times = [i.starts_on for i in db.exec(select(Initiative)).all()]
+        times += [m.starts_at for m in db.exec(select(Meeting)).all()]
+        assert times and all(t is not None for t in times)
+        for t in times:
+            local = t.replace(tzinfo=t.tzinfo or ZoneInfo("UTC")).astimezone(tokyo)
+            assert local.minute in (0, 30) and 9 <= local.hour <= 20, local
+        orgs = [a for a in db.exec(select(Actor)).all() if a.kind != ActorKind.INDIVIDUAL]
+        codes = {a.name: a.invite_code for a in orgs}
+    assert orgs and all(codes.values()), codes
+    assert len(set(codes.values())) == len(codes)
+    load_demo(engine, now=odd + timedelta(days=1))
+    with Session(engine) as db:
+        again = {a.name: a.invite_code for a in db.exec(select(Actor)).all() if a.name in codes}
+    assert again == codes

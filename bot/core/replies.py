@@ -15,9 +15,13 @@ Style = Literal["primary", "danger", "default", "subtle"]  # subtle: set apart (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Button:
+    """A tap: ``data`` is a packed action (≤300 characters) sent back to Kyodo; or, with ``url``,
+    a link the channel opens (a calendar file, a download) instead of a long text value."""
+
     label: str
-    data: str  # a packed action, ≤300 characters
+    data: str = ""
     style: Style = "default"
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +48,7 @@ class Card:
     fields: tuple[tuple[str, str], ...] = ()
     buttons: tuple[Button, ...] = ()
     badge: str | None = None  # short status label, e.g. 募集中
+    links: tuple[Button, ...] = ()  # link buttons (url) after the actions: カレンダーに入れる
     kind: Literal["card"] = "card"
 
 
@@ -129,6 +134,7 @@ def from_json(data: dict[str, Any]) -> Reply:
         d["buttons"] = tuple(Button(**b) for b in d.get("buttons", ()))
     if kind == "card":
         d["fields"] = tuple(tuple(f) for f in d.get("fields", ()))
+        d["links"] = tuple(Button(**b) for b in d.get("links", ()))
     if kind == "carousel":
         d["cards"] = tuple(from_json(c) for c in d["cards"])
         d["more"] = Button(**d["more"]) if d.get("more") else None

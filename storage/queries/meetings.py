@@ -7,7 +7,7 @@ session first and never writes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -142,5 +142,23 @@ def upcoming_organised(
             col(Meeting.starts_at) > now,
         )
         .order_by(col(Meeting.starts_at))
+        .limit(limit)
+    ).all()
+
+
+def recent_organised(
+    db: Session, person_id: int | None, now: datetime, days: int = 14, limit: int = 10
+) -> Sequence[Meeting]:
+    """Meetings the person organised that ended in the last ``days`` (held or not yet
+    recorded), newest first: the organiser finds them to record what happened."""
+    return db.exec(
+        select(Meeting)
+        .where(
+            Meeting.created_by == person_id,
+            col(Meeting.status).in_(["scheduled", "held"]),
+            col(Meeting.starts_at) <= now,
+            col(Meeting.starts_at) >= now - timedelta(days=days),
+        )
+        .order_by(col(Meeting.starts_at).desc())
         .limit(limit)
     ).all()

@@ -44,6 +44,8 @@ DENIED = {
     "StatusMenu", "SetStatus", "Claim", "Match", "Invite", "ScheduleMeeting",
     "ScheduleCallMeeting", "ManageMeeting", "MoveMeeting", "CancelMeeting", "ConfirmCancel",
     "RecordMeeting", "Decide", "ShowHistory", "EditProfile", "EditField",
+    # an organisation's admins share invites; a forged invite (no valid signature) joins nothing
+    "ShareInvite", "JoinByInvite",
     # forms (WizardForm is aimed at the staff post's declared dialog)
     "CallForm", "AnswerForm", "StaffPost", "MeetingForm", "WizardForm",
     # dialog steps with no dialog of the forger's open: a stale button

@@ -26,7 +26,7 @@ def setup(client, visibility: str):
 
 def calendar_link(replies) -> str:
     [card] = cards(replies)
-    [link] = [value for _label, value in card.fields if "/calendar/meetings/" in value]
+    [link] = [b.url for b in card.links if "/calendar/meetings/" in b.url]
     return link
 
 

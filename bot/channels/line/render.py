@@ -30,6 +30,7 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     TextMessage,
+    URIAction,
 )
 
 from bot.core.replies import (
@@ -56,6 +57,7 @@ MAX_BUTTON_LABEL = 40  # Flex button / postback action label
 MAX_DATA = 300  # postback / datetime picker data
 MAX_DISPLAY_TEXT = 300
 MAX_ALT = 1500
+MAX_URI = 1000  # URI action uri
 MAX_BUBBLE_BYTES = 30_000  # 30 KB, measured on the JSON the SDK sends
 MAX_CAROUSEL_BYTES = 50_000
 MAX_BUBBLES = 12
@@ -131,6 +133,16 @@ def size_of(obj: Any) -> int:
 
 
 def _usable(button: Button) -> bool:
+    if button.url:
+        plain = all(ch.isprintable() and not ch.isspace() for ch in button.url)
+        if (
+            len(button.url) > MAX_URI
+            or not plain
+            or not button.url.startswith(("https://", "http://"))
+        ):
+            log.warning("link button over %s characters or not http(s) dropped", MAX_URI)
+            return False
+        return True
     if len(button.data) > MAX_DATA:
         log.warning("button data over %s characters dropped", MAX_DATA)
         return False
@@ -148,21 +160,34 @@ def postback(
 
 
 def flex_button(button: Button, label: str | None = None) -> FlexButton:
+    """A Flex button; ``scaling`` lets its label follow the person's LINE font size."""
     style = "primary" if button.style in ("primary", "danger") else "secondary"
     if button.style == "subtle":
         style = "link"
     color = {"primary": COLOR_PRIMARY, "danger": COLOR_DANGER}.get(button.style)
+    action: Any = (
+        URIAction(label=clip(label or button.label, MAX_BUTTON_LABEL), uri=button.url)
+        if button.url
+        else postback(label or button.label, button.data, said=button.label)
+    )
     return FlexButton(
-        action=postback(label or button.label, button.data, said=button.label),
+        action=action,
         style=style,
         color=color,
         height="sm" if button.style == "subtle" else "md",
         margin="sm",
+        scaling=True,
     )
 
 
+def primary_first(buttons: Sequence[Button]) -> list[Button]:
+    """The primary action leads (a screen reader and a thumb meet it first); order otherwise kept."""
+    return sorted(buttons, key=lambda b: b.style != "primary")
+
+
 def _text(text: str, **kw: Any) -> FlexText:
-    return FlexText(text=text, wrap=True, **kw)
+    """Every Flex text wraps and scales with the person's LINE font size setting."""
+    return FlexText(text=text, wrap=True, scaling=True, **kw)
 
 
 # ---------------------------------------------------------------- bubbles
@@ -192,6 +217,7 @@ def _card_bubble(card: Card, body_limit: int, field_limit: int) -> FlexBubble:
                         weight="bold",
                         color=COLOR_BADGE_TEXT,
                         flex=0,
+                        scaling=True,
                     )
                 ],
                 background_color=COLOR_BADGE_BG,
@@ -223,7 +249,7 @@ def _card_bubble(card: Card, body_limit: int, field_limit: int) -> FlexBubble:
         ]
         body.append(FlexBox(layout="vertical", spacing="sm", margin="lg", contents=rows))
     buttons: list[Any] = []
-    for b in card.buttons:
+    for b in primary_first(card.buttons) + list(card.links):
         if not _usable(b):
             continue
         if b.style == "subtle" and buttons:  # a line sets 通報する apart from 賛同する etc.
@@ -277,8 +303,8 @@ def render_text(text: str) -> list[Message]:
 def quick_reply_fits(choices: Choices) -> bool:
     buttons = [b for b in choices.buttons if _usable(b)]
     return len(buttons) <= MAX_QUICK_REPLIES and all(
-        utf16_len(b.label) <= MAX_QUICK_LABEL for b in buttons
-    )
+        utf16_len(b.label) <= MAX_QUICK_LABEL and not b.url for b in buttons
+    )  # a link goes in a Flex button, where a URI action always works
 
 
 def render_choices(choices: Choices, tr: Translate, *, last: bool) -> list[Message]:
@@ -330,6 +356,7 @@ def render_datetime(request: DatetimeRequest, tr: Translate) -> list[Message]:
                 style="primary",
                 color=COLOR_PRIMARY,
                 height="md",
+                scaling=True,
             )
         )
     if request.cancel is not None and _usable(request.cancel):

@@ -119,6 +119,8 @@ def action_event(body: dict[str, Any], who: Who, tz: ZoneInfo) -> ActionInvoked 
             params["datetime"] = picked
     elif act.get("type") in ("static_select", "overflow"):
         data = (act.get("selected_option") or {}).get("value") or ""
+    elif act.get("type") == "button" and "value" not in act and act.get("url"):
+        return None  # a link button (calendar, download): Slack opened it, nothing to do
     else:
         data = act.get("value") or ""
     container = body.get("container") or {}

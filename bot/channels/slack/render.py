@@ -42,6 +42,7 @@ ACTIONS_ELEMENTS = 25
 BUTTON_TEXT = 75
 BUTTON_VALUE = 2000
 ID_LENGTH = 255  # action_id, block_id, callback_id
+URL_LENGTH = 3000  # a link button's url
 HEADER_TEXT = 150
 CONTEXT_TEXT = 3000
 VIEW_TITLE = 24  # title, submit, close
@@ -82,13 +83,25 @@ def _sections(text: str) -> list[dict[str, Any]]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks]
 
 
+def safe_url(url: str) -> bool:
+    """Only a plain http(s) address becomes a link: no spaces, control or bidi characters."""
+    return (
+        url.startswith(("https://", "http://"))
+        and len(url) <= URL_LENGTH
+        and all(ch.isprintable() and not ch.isspace() for ch in url)
+    )
+
+
 def button(b: Button, action_id: str) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
         "text": plain(b.label, BUTTON_TEXT),
         "action_id": action_id[:ID_LENGTH],
-        "value": b.data[:BUTTON_VALUE],
     }
+    if safe_url(b.url):  # a link button: Slack opens the URL (and still sends an action we ignore)
+        element["url"] = b.url
+    else:
+        element["value"] = b.data[:BUTTON_VALUE]
     if b.style in ("primary", "danger"):
         element["style"] = b.style
     return element
@@ -122,7 +135,7 @@ def _card(card: Card) -> list[dict[str, Any]]:
         blocks.append(section)
     if card.badge:
         blocks.append({"type": "context", "elements": [mrkdwn(card.badge, CONTEXT_TEXT)]})
-    blocks.extend(_actions(card.buttons))
+    blocks.extend(_actions(card.buttons + card.links))
     return blocks
 
 

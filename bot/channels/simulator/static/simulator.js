@@ -107,6 +107,13 @@
   }
   function buttonEl(who, button, where, extraClass) {
     const style = button.style || "default";
+    if (/^https?:\/\/\S+$/.test(button.url || "")) {  // a link button (calendar, download): opens, never sent to Kyodo
+      return el("a", {
+        class: `btn btn-${style} btn-link ${extraClass || ""}`.trim(),
+        href: button.url, target: "_blank", rel: "noopener",
+        lang: langOf(button.label),
+      }, button.label);
+    }
     return el("button", {
       type: "button",
       class: `btn btn-${style} ${extraClass || ""}`.trim(),
@@ -125,8 +132,9 @@
       el("h4", { class: "flex-title" }, card.title),
       card.body ? el("p", { class: "flex-body" }, linked(card.body)) : null,
       fields.length ? el("div", { class: "flex-fields" }, fields) : null,
-      (card.buttons || []).length
-        ? el("div", { class: "flex-buttons" }, card.buttons.map((b) => buttonEl(who, b, "phone")))
+      (card.buttons || []).length + (card.links || []).length
+        ? el("div", { class: "flex-buttons" },
+          [...(card.buttons || []), ...(card.links || [])].map((b) => buttonEl(who, b, "phone")))
         : null
     );
   }
@@ -218,8 +226,9 @@
         card.badge ? el("span", { class: "bk-badge" }, card.badge) : null),
       card.body ? el("p", { class: "bk-text" }, linked(card.body)) : null,
       fields.length ? el("div", { class: "bk-fields" }, fields) : null,
-      (card.buttons || []).length
-        ? el("div", { class: "bk-actions" }, card.buttons.map((b) => buttonEl(who, b, where)))
+      (card.buttons || []).length + (card.links || []).length
+        ? el("div", { class: "bk-actions" },
+          [...(card.buttons || []), ...(card.links || [])].map((b) => buttonEl(who, b, where)))
         : null);
   }
   function slackBlocks(who, replies, where) {
