@@ -63,6 +63,15 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class AnswerRules:
+    """The ward's promise to residents: a first answer to every idea within ``days``; an idea
+    with ``supports`` supports or more is flagged for staff (cf. Taiwan's Join platform)."""
+
+    days: int = 14
+    supports: int = 10
+
+
+@dataclass(frozen=True)
 class Ward:
     name: dict[str, str]
     timezone: str
@@ -70,6 +79,7 @@ class Ward:
     areas: Vocabulary
     strengths: Vocabulary
     indicators: tuple[Indicator, ...] = ()
+    answers: AnswerRules = AnswerRules()
 
     def display_name(self, language: str) -> str:
         return self.name.get(language) or self.name["ja"]
@@ -85,7 +95,22 @@ def load_ward(path: str | Path | None = None) -> Ward:
         areas=Vocabulary(data["areas"]),
         strengths=Vocabulary(data["strengths"]),
         indicators=tuple(_indicator(i, raw) for i, raw in enumerate(data.get("indicators", []))),
+        answers=_answers(data.get("answers", {})),
     )
+
+
+def _answers(raw: Any) -> AnswerRules:
+    if not isinstance(raw, dict):
+        raise WardConfigError("ward configuration: [answers] must be a table")
+    values = {}
+    for key in ("days", "supports"):
+        value = raw.get(key, getattr(AnswerRules, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise WardConfigError(
+                f"ward configuration: answers.{key} must be a whole number ≥ 1, not {value!r}"
+            )
+        values[key] = value
+    return AnswerRules(**values)
 
 
 def _indicator(index: int, raw: dict[str, Any]) -> Indicator:

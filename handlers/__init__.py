@@ -11,6 +11,8 @@ from __future__ import annotations
 from bot.core.router import Router
 from handlers import (
     common,
+    console,
+    console_buttons,
     dashboard,
     follows,
     idea_calls,
@@ -33,6 +35,8 @@ from handlers import (
 # The order routes are included in: ``common`` first, then the domains alphabetically.
 ROUTERS: tuple[Router, ...] = (
     common.router,
+    console.router,
+    console_buttons.router,
     dashboard.router,
     follows.router,
     idea_calls.router,
