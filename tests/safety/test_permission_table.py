@@ -49,6 +49,9 @@ DENIED = {
     # dialog steps with no dialog of the forger's open: a stale button
     "SkipReason", "ShowAs", "ChangeIdea", "ConfirmIdea", "PostPick", "ProfilePick",
     "JoinMessage", "JoinMessageSkip", "Withdraw", "OpinionAnswer",
+    # the staff console's buttons and the 投稿者を停止 いいえ (issue 16)
+    "ConsoleMore", "ConsoleClaim", "ConsoleDecide", "ConsoleAnswer", "ConsoleAnswerForm",
+    "ConsoleOpen", "ConsoleMatch", "ConsoleRefresh", "KeepSuspend",
     # the wizard's buttons (bot/core/wizard.py), with no dialog of the forger's open
     "WizardAnswer", "WizardSkip", "WizardDone", "WizardEdit", "WizardConfirm", "WizardStop",
 }  # fmt: skip
