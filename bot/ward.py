@@ -63,6 +63,15 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class AnswerRules:
+    """The ward's promise to residents: a first answer to every idea within ``days``; an idea
+    with ``supports`` supports or more is flagged for staff (cf. Taiwan's Join platform)."""
+
+    days: int = 14
+    supports: int = 10
+
+
+@dataclass(frozen=True)
 class Ward:
     name: dict[str, str]
     timezone: str
@@ -71,6 +80,7 @@ class Ward:
     strengths: Vocabulary
     indicators: tuple[Indicator, ...] = ()
     evaluation_after_days: int = 3  # 協働評価: partners are asked this many days after 完了
+    answers: AnswerRules = AnswerRules()
 
     def display_name(self, language: str) -> str:
         return self.name.get(language) or self.name["ja"]
@@ -87,6 +97,7 @@ def load_ward(path: str | Path | None = None) -> Ward:
         strengths=Vocabulary(data["strengths"]),
         indicators=tuple(_indicator(i, raw) for i, raw in enumerate(data.get("indicators", []))),
         evaluation_after_days=_after_days(data.get("evaluation_after_days", 3)),
+        answers=_answers(data.get("answers", {})),
     )
 
 
@@ -96,6 +107,20 @@ def _after_days(value: Any) -> int:
             f"ward configuration: evaluation_after_days must be a whole number 0–365, not {value!r}"
         )
     return value
+
+
+def _answers(raw: Any) -> AnswerRules:
+    if not isinstance(raw, dict):
+        raise WardConfigError("ward configuration: [answers] must be a table")
+    values = {}
+    for key in ("days", "supports"):
+        value = raw.get(key, getattr(AnswerRules, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise WardConfigError(
+                f"ward configuration: answers.{key} must be a whole number ≥ 1, not {value!r}"
+            )
+        values[key] = value
+    return AnswerRules(**values)
 
 
 def _indicator(index: int, raw: dict[str, Any]) -> Indicator:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from bot.core.router import Router
 from handlers import (
     common,
+    console,
+    console_buttons,
     dashboard,
     evaluations,
     follows,
@@ -41,6 +43,8 @@ from handlers import (
 # The order routes are included in: ``common`` first, then the domains alphabetically.
 ROUTERS: tuple[Router, ...] = (
     common.router,
+    console.router,
+    console_buttons.router,
     dashboard.router,
     evaluations.router,
     follows.router,

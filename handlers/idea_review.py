@@ -15,10 +15,13 @@ from bot.core.actions import pack
 from bot.core.replies import Button, Card, Carousel, Choices, Form, FormErrors, FormField, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import Wizard
+from handlers import adopt_form
 from handlers.idea_actions import AnswerForm, AnswerIdea, MakeInitiative, SetIdeaStatus, StaffIdeas
 from handlers.idea_call_form import form_text
 from handlers.idea_calls import find_call, refresh_staff_card
 from handlers.idea_views import short, staff_idea_card, staff_translator, status_label, thread_key
+from handlers.initiative_actions import Show
 from storage import ledger
 from storage.db import stored_id, stored_row
 from storage.models import (
@@ -265,29 +268,87 @@ def ward_actor(turn: Turn) -> Actor:
     return actor
 
 
-@router.action(MakeInitiative)
-def make_initiative(turn: Turn, act: MakeInitiative) -> None:
-    """One action: an initiative posted as the ward, linked both ways, recruiting."""
+def _adoptable(turn: Turn, idea_id: int) -> Idea | None:
+    """An adopted idea with no initiative yet (staff re-checked), or None after saying why."""
     if not turn.require_staff():
-        return
-    idea = _reviewable(turn, act.idea_id)
+        return None
+    idea = _reviewable(turn, idea_id)
     if idea is None:
-        return
+        return None
     if idea.status not in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY):
         turn.say_text("ideas.initiative_needs_adoption")
-        return
+        return None
     if idea.initiative_id is not None:
         turn.say_text("ideas.initiative_exists", id=idea.initiative_id)
+        return None
+    return idea
+
+
+@router.action(MakeInitiative)
+def make_initiative(turn: Turn, act: MakeInitiative) -> None:
+    """Where forms exist: the prefilled, editable modal (ADOPT); elsewhere one action."""
+    idea = _adoptable(turn, act.idea_id)
+    if idea is None:
         return
     call = stored_row(turn.db, IdeaCall, idea.call_id)
+    fields = adopt_form.prefill(turn, idea, call)
+    if ADOPT.uses_form(turn):
+        ADOPT.start(turn, str(idea.id), initial=fields)
+        return
+    fields["title"] = short(idea.body, 60)
+    fields["description"] = idea.body[:1000]
+    create_from_idea(turn, idea, call, fields, credited=False)
+
+
+def adopted(turn: Turn, draft: adopt_form.AdoptDraft, context: str) -> None:
+    """The ADOPT modal was submitted: re-check the idea, then publish the initiative."""
+    idea = _adoptable(turn, int(context)) if context.isdigit() else None
+    if idea is None:
+        return
+    call = stored_row(turn.db, IdeaCall, idea.call_id)
+    fields = {
+        "title": draft.title,
+        "description": draft.description,
+        "category": draft.category,
+        "area": draft.area,
+        "help": list(draft.help or []),
+    }
+    create_from_idea(turn, idea, call, fields, credited=True)
+
+
+ADOPT = Wizard(
+    flow="adopt_idea",
+    title="staff.adopt_title",
+    fields=adopt_form.ADOPT_FIELDS,
+    draft=adopt_form.AdoptDraft,
+    submit=adopted,
+    allowed=lambda turn, _context: turn.person.is_staff,
+    refused="common.staff_only",
+    submit_label="staff.adopt_submit",
+)
+ADOPT.register(router)
+
+
+def create_from_idea(
+    turn: Turn, idea: Idea, call: IdeaCall, fields: dict[str, Any], *, credited: bool
+) -> None:
+    """The initiative posted as the ward, linked both ways (a conditional update, so two staff
+    members at once make one), crediting the idea and its author; the author is told."""
+    author = turn.db.get(Person, idea.author_id)
+    description = str(fields["description"])
+    if credited:
+        name = author.display_name if author is not None and not author.deleted else None
+        line = adopt_form.credit(turn, idea, call, name)
+        description = description[: 1000 - len(line) - 1].rstrip() + "\n" + line
     actor = ward_actor(turn)
-    category = call.categories[0] if call.categories else turn.ward.categories.codes[0]
     initiative = Initiative(
         actor_id=stored_id(actor.id),
         poster_id=stored_id(turn.person.id),
-        title=short(idea.body, 60),
-        description=idea.body[:1000],
-        category=category,
+        title=str(fields["title"])[:60],
+        description=description[:1000],
+        category=str(fields["category"]),
+        area=fields.get("area"),
+        help_wanted=list(fields.get("help") or []),
         status=InitiativeStatus.RECRUITING,
         idea_id=idea.id,
         created_at=turn.now,
@@ -308,12 +369,20 @@ def make_initiative(turn: Turn, act: MakeInitiative) -> None:
     ledger.initiative_posted(turn.db, initiative, turn.now)
     turn.audit("initiative.created_from_idea", "initiative", initiative.id, idea_id=idea.id)
     turn.audit("idea.became_initiative", "idea", idea.id, initiative_id=initiative.id)
-    author = turn.db.get(Person, idea.author_id)
     if author is not None and not author.deleted:
         ta = turn.tr_for(author)
         turn.notify(
             author,
             Text(text=ta("ideas.became_initiative", title=initiative.title)),
+            Choices(
+                text=ta("ideas.see_initiative_prompt"),
+                buttons=(
+                    Button(
+                        label=ta("ideas.button_see_initiative"),
+                        data=pack(Show(stored_id(initiative.id))),
+                    ),
+                ),
+            ),
             kind="notice",
             dedupe_key=f"idea:{idea.id}:initiative",
         )

@@ -246,12 +246,16 @@ def resident_idea_card(
     viewer_id: int,
     supported: bool,
     can_support: bool,
+    answer_due: str | None = None,
 ) -> Card:
-    """One idea as residents browse it (anonymous authors shown as 匿名)."""
+    """One idea as residents browse it (anonymous authors shown as 匿名); an unanswered one
+    says by when the ward promised a first answer (``answer_due``, M/D)."""
     fields = [
         (t("ideas.field_author"), author_name(idea, author, t, staff=False)),
         (t("ideas.field_supports"), str(supports)),
     ]
+    if answer_due and idea.status in UNANSWERED:
+        fields.append((t("ideas.field_answer_due"), answer_due))
     if idea.reason:
         fields.insert(1, (t("ideas.field_reason"), idea.reason))
     if idea.answer and idea.status in FINAL:

@@ -22,6 +22,7 @@ from handlers.idea_views import is_accepting, resident_call_card, resident_idea_
 from storage.db import stored_id
 from storage.models import Idea, IdeaCall, IdeaSupport
 from storage.queries import ideas as q
+from storage.queries.console import answer_due
 from storage.queries.ideas import DRAFT, VISIBLE, open_calls, support_counts, visible_ideas
 
 router = Router()
@@ -131,6 +132,7 @@ def browse(turn: Turn, act: BrowseIdeas) -> None:
             viewer_id=stored_id(turn.person.id),
             supported=i.id in mine,
             can_support=can_support,
+            answer_due=_due(turn, i),
         )
         for i in chunk
     )
@@ -183,3 +185,9 @@ def support(turn: Turn, act: SupportIdea) -> None:
     turn.audit("idea.supported", "idea", idea.id)
     refresh_staff_card(turn, call)
     turn.say_text("ideas.supported", count=count)
+
+
+def _due(turn: Turn, idea: Idea) -> str:
+    """「回答予定」: the ward's promised first-answer date for this idea (M/D, ward time)."""
+    due = turn.local(answer_due(idea.created_at, turn.ward.answers.days))
+    return f"{due.month}/{due.day}"

@@ -68,6 +68,15 @@ class Decide:
     entity: Entity
     entity_id: int
     decision: Literal["keep", "restore", "suspend"]
+    confirmed: bool = False  # 投稿者を停止 asks once (はい carries True)
+
+
+@action("xk")
+class KeepSuspend:
+    """いいえ to 投稿者を停止: nothing changes."""
+
+    entity: Entity
+    entity_id: int
 
 
 @action("xh")
@@ -210,6 +219,24 @@ def decide(turn: Turn, d: Decide) -> None:
         turn.say_text("common.not_found")
         return
     author = turn.db.get(Person, getattr(item, AUTHOR[d.entity]))
+    if d.decision == "suspend" and not d.confirmed:
+        turn.say(
+            Choices(
+                text=turn.t("staff.suspend_confirm", title=_title(item)),
+                buttons=(
+                    Button(
+                        label=turn.t("staff.suspend_yes"),
+                        data=pack(Decide(d.entity, d.entity_id, "suspend", confirmed=True)),
+                        style="danger",
+                    ),
+                    Button(
+                        label=turn.t("staff.suspend_no"),
+                        data=pack(KeepSuspend(d.entity, d.entity_id)),
+                    ),
+                ),
+            )
+        )
+        return
     item.hidden = d.decision != "restore"
     turn.db.add(item)
     for rep in turn.db.exec(
@@ -239,6 +266,13 @@ def decide(turn: Turn, d: Decide) -> None:
         "suspend": "moderation.suspend",
     }
     turn.say_text("moderation.done", decision=turn.t(label[d.decision]))
+
+
+@router.action(KeepSuspend)
+def keep_suspend(turn: Turn, _k: KeepSuspend) -> None:
+    if not turn.require_staff():
+        return
+    turn.say_text("staff.suspend_kept")
 
 
 def audit_words(turn: Turn, code: str) -> str:

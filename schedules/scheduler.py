@@ -15,12 +15,18 @@ from zoneinfo import ZoneInfo
 import anyio
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from schedules import evaluations_jobs, ideas_jobs, initiatives_jobs, jobs
+from schedules import answer_deadlines, evaluations_jobs, ideas_jobs, initiatives_jobs, jobs
 from schedules.jobs import REGISTRY, JobContext
 from schedules.outbox import OutboxDispatcher
 
 # Every module whose ``@periodic`` jobs the scheduler runs; a new job module is added here.
-JOB_MODULES: tuple[ModuleType, ...] = (jobs, ideas_jobs, initiatives_jobs, evaluations_jobs)
+JOB_MODULES: tuple[ModuleType, ...] = (
+    jobs,
+    ideas_jobs,
+    initiatives_jobs,
+    evaluations_jobs,
+    answer_deadlines,
+)
 
 log = logging.getLogger("kyodo.scheduler")
 

@@ -108,7 +108,43 @@ class DatetimeRequest:
     kind: Literal["datetime"] = "datetime"
 
 
-Reply = Text | Choices | Card | Carousel | Form | FormErrors | DatetimeRequest
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsoleItem:
+    """One waiting thing in a console queue: a line (with its age) and its actions."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsoleQueue:
+    """A console queue: its count, its first items and a 「もっと見る」; ``empty`` if none."""
+
+    title: str
+    count: int
+    items: tuple[ConsoleItem, ...] = ()
+    empty: str = ""
+    more: Button | None = None
+    count_label: str = ""  # e.g. 3件
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Console:
+    """A person's standing work view (Slack App Home), replaced whole on every refresh.
+
+    Channels that don't declare it get the dashboard's cards instead (handlers ask
+    ``turn.channel.supports(Console)``). ``notice`` says what the last press did.
+    """
+
+    title: str
+    actions: tuple[Button, ...] = ()
+    queues: tuple[ConsoleQueue, ...] = ()
+    cards: tuple[Card, ...] = ()
+    notice: str = ""
+    kind: Literal["console"] = "console"
+
+
+Reply = Text | Choices | Card | Carousel | Form | FormErrors | DatetimeRequest | Console
 
 _KINDS: dict[str, type] = {
     "text": Text,
@@ -118,6 +154,7 @@ _KINDS: dict[str, type] = {
     "form": Form,
     "form_errors": FormErrors,
     "datetime": DatetimeRequest,
+    "console": Console,
 }
 
 
@@ -145,9 +182,23 @@ def from_json(data: dict[str, Any]) -> Reply:
         )
     if kind == "form_errors":
         d["errors"] = tuple(tuple(e) for e in d["errors"])
+    if kind == "console":
+        d["actions"] = tuple(Button(**b) for b in d.get("actions", ()))
+        d["cards"] = tuple(from_json(c) for c in d.get("cards", ()))
+        d["queues"] = tuple(_queue(q) for q in d.get("queues", ()))
     if kind == "datetime" and d.get("cancel"):
         d["cancel"] = Button(**d["cancel"])
     return _KINDS[kind](**d)
+
+
+def _queue(data: dict[str, Any]) -> ConsoleQueue:
+    d = dict(data)
+    d["items"] = tuple(
+        ConsoleItem(text=i["text"], buttons=tuple(Button(**b) for b in i.get("buttons", ())))
+        for i in d.get("items", ())
+    )
+    d["more"] = Button(**d["more"]) if d.get("more") else None
+    return ConsoleQueue(**d)
 
 
 __all__ = [
@@ -155,6 +206,9 @@ __all__ = [
     "Card",
     "Carousel",
     "Choices",
+    "Console",
+    "ConsoleItem",
+    "ConsoleQueue",
     "DatetimeRequest",
     "Form",
     "FormErrors",

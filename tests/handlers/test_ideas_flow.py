@@ -33,6 +33,7 @@ from storage.models import (
 )
 from tests.conftest import count
 from tests.handlers.conftest import call_values, local_input, person_id, send_idea, texts
+from tests.support.adopt import publish_prefilled
 from tests.support.conversation import Conversation, texts_of
 from tests.support.messengers import RecordingMessenger
 
@@ -151,6 +152,7 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
 
     # -- one action: the idea becomes an initiative posted as the ward, linked both ways
     staff.tap("取組にする")
+    publish_prefilled(staff)  # the prefilled modal, confirmed (issue 16)
     assert "取組「" in staff.text
     with session_scope(engine) as db:
         idea = db.get(Idea, theirs.id)

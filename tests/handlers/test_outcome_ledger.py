@@ -15,6 +15,7 @@ from storage.db import session_scope
 from storage.models import Idea, IdeaCall, Meeting, OutcomeFact, Participation, Rsvp
 from storage.queries import outcomes as o
 from tests.handlers.conftest import call_values, send_idea
+from tests.support.adopt import publish_prefilled
 from tests.support.initiatives import latest, post
 from tests.support.initiatives import person_named as person_id
 
@@ -159,6 +160,7 @@ def test_ideas_answers_conversions_and_meetings(staff, resident, engine, clock):
     staff.submit(AnswerForm(first), {"status": "adopted", "answer": "再来月から 試します。"})
     staff.submit(AnswerForm(second), {"status": "declined", "answer": "今回は 見送ります。"})
     staff.press(MakeInitiative(first))
+    publish_prefilled(staff)  # the prefilled modal, confirmed (issue 16)
     staff.press(MakeInitiative(first))
 
     totals = staff_totals(engine)

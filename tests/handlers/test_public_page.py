@@ -16,6 +16,7 @@ from storage.db import session_scope
 from storage.models import Idea, IdeaCall
 from tests.handlers.conftest import call_values, send_idea
 from tests.handlers.test_outcome_ledger import complete
+from tests.support.adopt import publish_prefilled
 from tests.support.initiatives import latest, post
 
 INDICATORS = ("initiatives", "participants", "ideas_adopted", "new_combinations")
@@ -49,6 +50,7 @@ def outcomes(people, staff, resident, engine, clock):
         idea_id = db.exec(select(Idea.id)).one()
     staff.submit(AnswerForm(idea_id), {"status": "adopted", "answer": "来月から 試します。"})
     staff.press(MakeInitiative(idea_id))
+    publish_prefilled(staff)  # the prefilled modal, confirmed (issue 16)
     return shown, secret
 
 

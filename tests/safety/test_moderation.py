@@ -44,6 +44,7 @@ def test_only_staff_decide_and_the_author_hears_the_outcome(
         db.get(Initiative, item.id).hidden = True
     staff = make_person("U-staff", "山本", staff=True)
     staff.press(Decide("initiative", item.id, "suspend"))
+    staff.tap("停止する")  # 投稿者を停止 asks once (issue 16)
     assert "投稿者を停止" in staff.text
     with session_scope(engine) as db:
         assert db.get(Initiative, item.id).hidden

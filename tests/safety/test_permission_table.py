@@ -50,6 +50,9 @@ DENIED = {
     "CallForm", "AnswerForm", "StaffPost", "MeetingForm", "WizardForm",
     # dialog steps with no dialog of the forger's open: a stale button
     "JoinMessage", "JoinMessageSkip", "Withdraw", "OpinionAnswer",
+    # the staff console's buttons and the 投稿者を停止 いいえ (issue 16)
+    "ConsoleMore", "ConsoleClaim", "ConsoleDecide", "ConsoleAnswer", "ConsoleAnswerForm",
+    "ConsoleOpen", "ConsoleMatch", "ConsoleRefresh", "KeepSuspend",
     # the wizard's buttons (bot/core/wizard.py), with no dialog of the forger's open
     "WizardAnswer", "WizardSkip", "WizardDone", "WizardEdit", "WizardConfirm", "WizardStop",
     # 協働評価: partners of a completed initiative only (its poster only for Publish)

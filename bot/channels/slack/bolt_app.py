@@ -38,6 +38,11 @@ class Inflight:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task] = set()
 
+    def add(self, task: asyncio.Task) -> None:
+        """Track a task started outside a listener (a delayed App Home publish)."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def track(self) -> None:
         task = asyncio.current_task()
         if task is not None:

@@ -25,7 +25,7 @@ from bot.core.events import (
 )
 
 CHANNEL = "slack"
-HOME_COMMAND = "dashboard"
+HOME_COMMAND = "console"
 HELP_COMMAND = "help"
 
 
@@ -42,6 +42,7 @@ class SlackHandle:
     block_ids: tuple[str, ...] = ()
     slash_help: bool = False
     in_modal: bool = False  # a button inside an open modal: a new form is pushed on top
+    in_home: bool = False  # a button in the App Home view (the staff console)
     ephemeral: bool = False  # a button in an ephemeral message: answer via response_url
     ack: Callable[..., Awaitable[Any]] | None = field(default=None, repr=False)
     acked: bool = False
@@ -134,6 +135,7 @@ def action_event(body: dict[str, Any], who: Who, tz: ZoneInfo) -> ActionInvoked 
         message_ts=container.get("message_ts") or message.get("ts"),
         view_id=(body.get("view") or {}).get("id"),
         in_modal=(body.get("view") or {}).get("type") == "modal",
+        in_home=(body.get("view") or {}).get("type") == "home",
         ephemeral=bool(container.get("is_ephemeral")),
     )
     return ActionInvoked(
@@ -221,7 +223,7 @@ def message_event(body: dict[str, Any], who: Who) -> TextReceived | None:
 
 
 def home_event(body: dict[str, Any], who: Who) -> CommandInvoked | None:
-    """The App Home tab was opened: the staff dashboard is rendered into it."""
+    """The App Home tab was opened: the staff console is rendered into it."""
     event = body.get("event") or {}
     if event.get("tab", "home") != "home" or not event.get("user") or not body.get("event_id"):
         return None

@@ -7,6 +7,9 @@
 - push(): ``chat.postMessage(channel=<user id>)`` (the bot's DM with that person).
 - post_staff(): the first post for a ``thread_key`` roots a thread in the staff channel (kept
   in ``StaffThread``); later posts go in that thread; ``update=True`` edits the root in place.
+- A Console reply (the staff console) is published as the person's App Home view, at most once
+  per ``home_interval`` seconds per person: a later one waits and only the newest is sent.
+  Other answers to a press in App Home go to the DM, as before.
   A ``thread_key`` of ``alert:<item thread key>:<n>`` is an alert: its own top-level message,
   with a link to the item's thread when that thread exists (e.g. a moderation case).
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,12 +40,13 @@ from bot.channels.slack.inbound import CHANNEL, SlackHandle
 from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
-from bot.core.replies import Carousel, DatetimeRequest, Form, FormErrors, Reply, Text
+from bot.core.replies import Carousel, Console, DatetimeRequest, Form, FormErrors, Reply, Text
 from storage.models import StaffThread
 from storage.types import utcnow
 
 log = logging.getLogger("kyodo.slack")
 ALERT = "alert:"  # staff thread keys of top-level alerts (see post_staff)
+HOME_INTERVAL = 3.0  # seconds between two App Home publishes for one person
 
 RETRYABLE = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -87,7 +92,7 @@ def delivery_for(exc: BaseException) -> Delivery:
 
 class SlackMessenger:
     channel = CHANNEL
-    capabilities = declare(CHANNEL, (Form, FormErrors, DatetimeRequest, Carousel))
+    capabilities = declare(CHANNEL, (Form, FormErrors, DatetimeRequest, Carousel, Console))
 
     def __init__(
         self,
@@ -99,6 +104,7 @@ class SlackMessenger:
         close_label: Callable[[str | None], str] | None = None,
         help_lines: Callable[[str | None], list[str]] | None = None,
         thread_link_label: Callable[[str | None], str] | None = None,
+        console_published: Callable[[str | None], str] | None = None,
     ):
         self.client = client
         self.engine = engine
@@ -107,7 +113,12 @@ class SlackMessenger:
         self.close_label = close_label or (lambda _lang: "")
         self.help_lines = help_lines or (lambda _lang: [])
         self.thread_link_label = thread_link_label or (lambda _lang: "thread")
+        self.console_published = console_published or (lambda _lang: "")
         self.disabled: str | None = None  # why Slack refuses us (tokens_revoked, app_uninstalled)
+        self.home_interval = HOME_INTERVAL
+        self.track: Callable[[asyncio.Task[Any]], None] = lambda _task: None  # Inflight.add
+        self._home_last: dict[str, float] = {}
+        self._home_waiting: dict[str, dict[str, Any]] = {}
 
     def disable(self, reason: str) -> None:
         """Stop calling Slack: the token is gone, every call would fail until a reinstall."""
@@ -125,9 +136,18 @@ class SlackMessenger:
             lines = self.help_lines(event.language)
             if lines:
                 replies.insert(0, Text(text="\n".join(lines)))
+        consoles = [r for r in replies if isinstance(r, Console)]
+        replies = [r for r in replies if not isinstance(r, Console)]
         try:
+            if consoles:
+                view = render.console_view(consoles[-1], self.tz)
+                await self.publish_home(event.address.user_id, view)
+                pointer = self.console_published(event.language)
+                if handle.kind == "command" and pointer:  # typed /kyodo console: say where
+                    replies.insert(0, Text(text=pointer))
             if handle.kind == "home":
-                await self._publish_home(event, handle, replies)
+                if replies or not consoles:
+                    await self._publish_home(event, handle, replies)
                 return
             if handle.kind == "view":
                 replies = await self._answer_view(event, handle, replies)
@@ -139,7 +159,36 @@ class SlackMessenger:
 
     async def _publish_home(self, event: Inbound, handle: SlackHandle, replies: list[Reply]):
         view = render.home_view([r for r in replies if not isinstance(r, Form)], self.tz)
-        await self.client.views_publish(user_id=event.address.user_id, view=view)
+        await self.publish_home(event.address.user_id, view)
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """``views.publish`` now, or (within ``home_interval`` of the last) once, a bit later.
+
+        A burst of presses is one publish of the newest view, not one per press (views.publish
+        is rate-limited per user and a stale view published last would undo a fresh one).
+        """
+        now = time.monotonic()
+        wait = self._home_last.get(user_id, -self.home_interval) + self.home_interval - now
+        if wait <= 0:
+            self._home_last[user_id] = now
+            await self.client.views_publish(user_id=user_id, view=view)
+            return
+        first = user_id not in self._home_waiting
+        self._home_waiting[user_id] = view
+        if first:
+            task = asyncio.ensure_future(self._publish_later(user_id, wait))
+            self.track(task)
+
+    async def _publish_later(self, user_id: str, wait: float) -> None:
+        await asyncio.sleep(wait)
+        view = self._home_waiting.pop(user_id, None)
+        if view is None or self.disabled:
+            return
+        self._home_last[user_id] = time.monotonic()
+        try:
+            await self.client.views_publish(user_id=user_id, view=view)
+        except Exception as exc:
+            log.warning("slack home publish failed: %s", delivery_for(exc).detail)
 
     async def _answer_view(
         self, event: Inbound, handle: SlackHandle, replies: list[Reply]

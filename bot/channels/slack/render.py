@@ -24,6 +24,9 @@ from bot.core.replies import (
     Card,
     Carousel,
     Choices,
+    Console,
+    ConsoleItem,
+    ConsoleQueue,
     DatetimeRequest,
     Form,
     FormErrors,
@@ -222,6 +225,8 @@ def fallback(replies: Iterable[Reply]) -> str:
             parts.append(r.title)
         elif isinstance(r, FormErrors):
             parts.extend(msg for _, msg in r.errors)
+        elif isinstance(r, Console):
+            parts.append(r.title)
     return cut(escape("\n".join(parts)), FALLBACK_TEXT) or " "
 
 
@@ -260,6 +265,45 @@ def view_blocks(replies: Sequence[Reply], tz: ZoneInfo) -> list[dict[str, Any]]:
 
 def home_view(replies: Sequence[Reply], tz: ZoneInfo) -> dict[str, Any]:
     return {"type": "home", "blocks": view_blocks(replies, tz) or _sections(" ")}
+
+
+def _console_item(item: ConsoleItem, prefix: str) -> list[dict[str, Any]]:
+    """One button sits beside its line (an accessory); several go in an actions block."""
+    section: dict[str, Any] = {"type": "section", "text": mrkdwn(item.text)}
+    if len(item.buttons) == 1:
+        section["accessory"] = button(item.buttons[0], f"{prefix}a")
+        return [section]
+    return [section, *_actions(item.buttons, prefix)]
+
+
+def _console_queue(queue: ConsoleQueue, n: int) -> list[dict[str, Any]]:
+    title = f"{queue.title}（{queue.count_label}）" if queue.count_label else queue.title
+    blocks: list[dict[str, Any]] = [
+        {"type": "divider"},
+        {"type": "header", "text": plain(title, HEADER_TEXT)},
+    ]
+    if not queue.items:
+        blocks.append({"type": "context", "elements": [mrkdwn(queue.empty or " ", CONTEXT_TEXT)]})
+        return blocks
+    for i, item in enumerate(queue.items):
+        blocks.extend(_console_item(item, f"q{n}i{i}b"))
+    if queue.more is not None:
+        blocks.append({"type": "actions", "elements": [button(queue.more, f"q{n}more")]})
+    return blocks
+
+
+def console_view(console: Console, tz: ZoneInfo) -> dict[str, Any]:
+    """The staff console as an App Home view (≤100 blocks: the queues are cut, not the top)."""
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": plain(console.title, HEADER_TEXT)}]
+    if console.notice:
+        blocks.extend(_sections(console.notice))
+    blocks.extend(_actions(console.actions, "top"))
+    for card in console.cards:
+        mine = _card(card)
+        blocks.extend(mine if card.title.strip() else mine[1:])  # no empty header
+    for n, queue in enumerate(console.queues):
+        blocks.extend(_console_queue(queue, n))
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}
 
 
 # ---------------------------------------------------------------- modals

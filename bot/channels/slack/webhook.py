@@ -129,10 +129,15 @@ async def start(runtime: Runtime) -> None:
             "slack.close", lang if lang in ("ja", "en") else settings.default_language
         ),
         help_lines=help_lines(runtime),
+        console_published=lambda lang: catalog.text(
+            "slack.console_published",
+            lang if lang in ("ja", "en") else settings.default_language,
+        ),
         thread_link_label=lambda lang: catalog.text(
             "staff.open_thread", lang if lang in ("ja", "en") else settings.default_language
         ),
     )
+    messenger.track = inflight_add(runtime)
     runtime.add_messenger(messenger)
     runtime.slack_app = app
     runtime.slack_handler = AsyncSlackRequestHandler(app)
@@ -143,6 +148,17 @@ async def start(runtime: Runtime) -> None:
         await socket.connect_async()
         runtime.slack_socket = socket
         log.info("Slack Socket Mode connected")
+
+
+def inflight_add(runtime: Runtime):
+    """Delayed App Home publishes are waited for like listeners (shutdown, tests)."""
+
+    def add(task) -> None:
+        inflight = runtime.slack_inflight
+        if inflight is not None:
+            inflight.add(task)
+
+    return add
 
 
 async def stop(runtime: Runtime) -> None:
