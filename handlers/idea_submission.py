@@ -24,6 +24,7 @@ from handlers.idea_calls import refresh_staff_card
 from handlers.idea_form import ANONYMOUS, IDEA_FIELDS, NAMED, IdeaDraft
 from handlers.idea_views import is_accepting, staff_idea_card, staff_translator, thread_key, when
 from handlers.ideas import refuse_late, resident_call
+from handlers.privacy import consent_first
 from storage import ledger
 from storage.db import stored_id, stored_row
 from storage.models import Idea, IdeaCall, IdeaStatus
@@ -147,6 +148,7 @@ def send(turn: Turn, draft: IdeaDraft, context: str) -> None:
 
 def _declare(flow: str, submit_label: str) -> Wizard[IdeaDraft]:
     wizard = Wizard(
+        gate=consent_first,  # the privacy notice before the first question
         flow=flow,
         title="ideas.confirm_title",
         fields=IDEA_FIELDS,

@@ -35,6 +35,7 @@ from handlers.opinion_form import (
     OpinionDraft,
     OpinionRequestDraft,
 )
+from handlers.privacy import consent_first
 from storage.db import stored_id
 from storage.models import (
     Initiative,
@@ -202,6 +203,7 @@ def send_opinion(turn: Turn, draft: OpinionDraft, context: str) -> None:
 
 
 OPINION = Wizard(
+    gate=consent_first,  # the privacy notice before the first question
     flow="iopinion_answer",
     title="initiatives.b_opinion",
     fields=OPINION_FIELDS,

@@ -22,6 +22,7 @@ from handlers.common import menu_choices
 from handlers.initiative_access import DIALOG_TTL, own_actor, postable_actors
 from handlers.initiative_posting import STAFF_POST, create_initiative
 from handlers.initiative_views import date_text, initiative_card, labels
+from handlers.privacy import consent_first
 from handlers.staff_post_form import (
     CAPACITY_MAX,
     DESCRIPTION_MAX,
@@ -206,6 +207,7 @@ def posted(turn: Turn, draft: PostDraft, _context: str) -> None:
 
 
 POST = Wizard(
+    gate=consent_first,  # the privacy notice before the first question
     flow="ipost",
     title="initiatives.form_title",
     fields=POST_FIELDS,

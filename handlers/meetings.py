@@ -29,6 +29,7 @@ from handlers.meeting_actions import MeetingForm, ScheduleCallMeeting, ScheduleM
 from handlers.meeting_cards import manage_card, meeting_card, plan_record, when_text, where_text
 from handlers.meeting_form import MeetingDraft
 from handlers.meeting_organiser import MOVE_DATE
+from handlers.privacy import consent_first
 from storage import reminders
 from storage.db import stored_id, stored_row
 from storage.models import Meeting, Person, Rsvp
@@ -131,6 +132,7 @@ def confirm_summary(
 
 
 MEETING = Wizard(
+    gate=consent_first,  # the privacy notice before the first question
     flow=FLOW,
     title="meetings.form_title",
     fields=meeting_form.MEETING_FIELDS,

@@ -23,6 +23,7 @@ from handlers.organisation_form import (
     JoinDraft,
     OrganisationDraft,
 )
+from handlers.privacy import consent_first
 from handlers.profiles import profile
 from storage.db import stored_id
 from storage.models import Actor, ActorKind, Membership
@@ -74,6 +75,7 @@ def created_organisation(turn: Turn, draft: OrganisationDraft, _context: str) ->
 
 
 CREATE_ORGANISATION = Wizard(
+    gate=consent_first,  # the privacy notice before the first question
     flow="porg",
     title="profiles.f_orgs",
     fields=ORGANISATION_FIELDS,
@@ -138,6 +140,7 @@ def joined(turn: Turn, draft: JoinDraft, _context: str) -> None:
 
 
 JOIN_ORGANISATION = Wizard(
+    gate=consent_first,  # the privacy notice before the first question
     flow="pjoin",
     title="profiles.f_join_code",
     fields=JOIN_FIELDS,

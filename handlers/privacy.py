@@ -17,6 +17,7 @@ from bot.core.actions import action, pack
 from bot.core.replies import Button, Card, Choices, Reply, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.core.wizard import GATED, resume_gated
 from bot.signed_links import sign
 from handlers.idea_views import staff_translator
 from storage.db import stored_id
@@ -104,11 +105,26 @@ def accept(turn: Turn, consent: AcceptConsent) -> None:
     turn.person.consented_at = turn.now
     turn.db.add(turn.person)
     turn.audit("consent.accepted", "person", turn.person.id, version=consent.version)
+    if turn.dialog.flow == GATED and turn.dialog.active:  # agreed before a first contribution
+        turn.say_text("privacy.accepted_go_on")
+        resume_gated(turn)
+        return
     turn.say_text("privacy.accepted")
+
+
+def consent_first(turn: Turn) -> bool:
+    """The gate of contribution dialogs: without consent, the notice comes before any question
+    (agreeing goes straight on into the dialog, see ``accept``)."""
+    if has_consent(turn) or turn.person.deleted:
+        return True
+    turn.say(Text(text=turn.t("privacy.first_notice")), notice(turn))
+    return False
 
 
 @router.action(DeclineConsent)
 def decline(turn: Turn, _: DeclineConsent) -> None:
+    if turn.dialog.flow == GATED:  # the dialog that waited for consent does not start
+        turn.dialog.clear()
     turn.say_text("privacy.declined")
 
 

@@ -48,6 +48,7 @@ CONTEXT = "_context"
 EDITING = "_editing"
 PICKED = "_picked"  # a multi-choice being tapped together
 CONFIRM = "confirm"
+GATED = "gated"  # the flow of a dialog waiting behind its gate
 
 Summary = Callable[[Turn, Mapping[str, Any]], tuple[str, tuple[tuple[str, str], ...]]]
 # (turn, answers, change buttons, submit, stop) -> the replies of a dialog's own confirmation
@@ -82,6 +83,8 @@ class Wizard(Generic[D]):
     form_action: Callable[[str], object] | None = None  # the form's packed data (a known
     # action its owner routes to ``submitted``); default ``WizardForm(flow, context)``
     ttl: timedelta = DEFAULT_TTL
+    gate: Callable[[Turn], bool] | None = None  # False: it answered instead (the privacy
+    # notice before a first contribution); ``resume_gated`` starts the dialog once it is passed
     intro: str | None = None  # catalog key said before the first step question
     confirmation: Confirmation | None = None  # the dialog's own confirmation replies
     typed_at_confirm: str | None = None  # said when text is typed at the confirmation card
@@ -123,6 +126,11 @@ class Wizard(Generic[D]):
     ) -> None:
         if self.allowed is not None and not self.allowed(turn, context):
             return turn.say_text(self.refused)
+        if self.gate is not None and not self.gate(turn):  # e.g. consent, before any question
+            turn.dialog.clear()
+            turn.dialog.enter(GATED, f"{GATED}.wait", ttl=self.ttl)
+            turn.dialog.data.update({"flow": self.flow, CONTEXT: context})
+            return None
         if self.uses_form(turn):
             return turn.say(self.form(turn, context, initial))
         if not self.asked(False):  # a form-only dialog on a chat channel
@@ -390,6 +398,15 @@ class Wizard(Generic[D]):
         self.submit(turn, self.draft(**answers), context)
 
 
+def resume_gated(turn: Turn) -> bool:
+    """Start the dialog a gate held back (e.g. right after agreeing); False if none waits."""
+    wizard = WIZARDS.get(str(turn.dialog.data.get("flow", "")))
+    if turn.dialog.flow != GATED or not turn.dialog.active or wizard is None:
+        return False
+    wizard.start(turn, str(turn.dialog.data.get(CONTEXT, "")))
+    return True
+
+
 def resume(turn: Turn) -> bool:
     """「つづける」: re-ask the wizard step the person was at; False if not in a wizard."""
     wizard = WIZARDS.get(turn.dialog.flow or "")
@@ -410,4 +427,5 @@ __all__ = [
     "WizardSkip",
     "WizardStop",
     "resume",
+    "resume_gated",
 ]
