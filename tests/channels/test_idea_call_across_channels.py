@@ -36,6 +36,20 @@ def call_form(deadline: datetime) -> dict[str, Any]:
     }
 
 
+def prefilled(view) -> dict:
+    """Slack state values for a modal submitted as it was prefilled, with 確認 chosen."""
+    values = {}
+    for block in view["blocks"]:
+        element = block["element"]
+        if "initial_value" in element:
+            values[block["block_id"]] = {"value": element["initial_value"]}
+        elif "initial_option" in element:
+            values[block["block_id"]] = {"selected_option": element["initial_option"]}
+        elif block["block_id"] == "sure":
+            values["sure"] = {"selected_option": element["options"][0]}
+    return values
+
+
 def slack_buttons(calls) -> dict[str, str]:
     """Button label → value in the Block Kit of the given Slack API calls (last one wins)."""
     return values_of([c.args.get("blocks") for c in calls])
@@ -183,6 +197,9 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     where = f"D{STAFF}"  # ... which Slack reports as a D… conversation id
     make = slack_buttons([offer])["取組にする"]
     assert slack.press(STAFF, make, channel=where).status_code == 200
+    # 取組にする opens the prefilled modal; published as prefilled, confirmed (issue 16)
+    adopt_view = slack_api.of("views.open")[-1].args["view"]
+    assert slack.submit(STAFF, adopt_view, prefilled(adopt_view)).status_code == 200
     assert count(engine, "initiative") == 1
 
     # -- 6. the LINE author hears back in Japanese; the supporter gets a short note
