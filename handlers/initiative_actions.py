@@ -111,6 +111,13 @@ class OpinionClose:
 # ---------------------------------------------------------------- lifecycle and staff
 
 
+@action("ied")
+class EditInitiative:
+    """「内容をなおす」 on a managed initiative: the post dialog, filled in."""
+
+    initiative_id: int
+
+
 @action("ism")
 class StatusMenu:
     initiative_id: int
@@ -156,15 +163,6 @@ class EditProfile:
 class EditField:
     actor_id: int
     field: str  # name | area | activity | interests | strengths
-
-
-@action("ps")
-class ProfilePick:
-    """A button in the profile edit dialog (area choice, multi-select toggle, 決定)."""
-
-    op: str
-    value: str
-    token: str
 
 
 @action("pmi")

@@ -72,9 +72,9 @@ def set_status(turn: Turn, act: a.SetStatus) -> None:
         return
     if act.status == S.DONE:
         return RESULTS.start(turn, f"initiative:{ini.id}")
-    if act.status == S.CANCELLED and CANCEL.uses_form(turn):
-        # cannot be undone: staff give a reason and confirm in a form (Slack modal) first;
-        # a poster in chat keeps the one-tap 中止 of the status menu
+    if act.status == S.CANCELLED:
+        # cannot be undone: a reason (participants are told) and a confirmation first, in a
+        # form (Slack modal) or as a chat step and the confirmation card
         return CANCEL.start(turn, f"initiative:{ini.id}:{ini.status}")
     apply_status(turn, ini, S(act.status))
 

@@ -190,6 +190,7 @@ def manage_buttons(t: Translator, ini: Initiative) -> list[Button]:
 
     return [
         Button(label=t("initiatives.b_status"), data=pack(a.StatusMenu(stored_id(ini.id)))),
+        Button(label=t("initiatives.b_edit"), data=pack(a.EditInitiative(stored_id(ini.id)))),
         Button(label=t("initiatives.b_participants"), data=pack(a.Participants(stored_id(ini.id)))),
         Button(label=t("initiatives.b_ask"), data=pack(a.OpinionAsk(stored_id(ini.id)))),
         Button(label=t("initiatives.b_opinions"), data=pack(a.OpinionList(stored_id(ini.id)))),

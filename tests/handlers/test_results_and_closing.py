@@ -87,6 +87,8 @@ def test_after_cancel_nobody_withdraws_either(people, engine):
     taro.press(a.Join(ini.id))
     owner.press(a.StatusMenu(ini.id))
     owner.tap("中止")
+    owner.say("雨の ため")  # 中止 asks a reason (participants are told) and a confirmation
+    owner.tap("中止する")
     taro.press(a.Withdraw(ini.id))
     assert "参加の 変更は できません" in taro.text
     with Session(engine) as db:

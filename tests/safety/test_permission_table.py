@@ -41,7 +41,7 @@ DENIED = {
     "EditCall", "PublishCall", "CallMeeting", "ManageCall", "CloseCall", "StaffIdeas",
     "SetIdeaStatus", "AnswerIdea", "MakeInitiative", "ExportCall", "EditIdea", "WithdrawIdea",
     "Participants", "OpinionAsk", "OpinionList", "OpinionClose",
-    "StatusMenu", "SetStatus", "Claim", "Match", "Invite", "ScheduleMeeting",
+    "StatusMenu", "SetStatus", "EditInitiative", "Claim", "Match", "Invite", "ScheduleMeeting",
     "ScheduleCallMeeting", "ManageMeeting", "MoveMeeting", "CancelMeeting", "ConfirmCancel",
     "RecordMeeting", "Decide", "ShowHistory", "EditProfile", "EditField",
     # an organisation's admins share invites; a forged invite (no valid signature) joins nothing
