@@ -11,12 +11,12 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from bot.web.charts import indicator_svg
+from bot.web.page_cache import cached_response
 from storage import ledger
 from storage.models import ActorKind
 from storage.queries import outcomes as o
@@ -227,7 +227,10 @@ def render(runtime, lang: str) -> str:
 
 
 @router.get("/public", response_class=HTMLResponse)
-async def public_page(request: Request, lang: str | None = None) -> HTMLResponse:
-    runtime = request.app.state.runtime
-    body = await anyio.to_thread.run_sync(render, runtime, _lang(lang))
-    return HTMLResponse(body, headers={"Cache-Control": "public, max-age=300"})
+async def public_page(request: Request, lang: str | None = None) -> Response:
+    runtime, chosen = request.app.state.runtime, _lang(lang)
+
+    def page() -> tuple[bytes, str]:
+        return render(runtime, chosen).encode("utf-8"), "text/html; charset=utf-8"
+
+    return await cached_response(request, f"public:{chosen}", page)
