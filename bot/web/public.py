@@ -24,6 +24,7 @@ from storage.queries import public_items as p
 
 router = APIRouter()
 
+LISTED = 30  # completed initiatives on the page, newest first; all of them are in the CSV
 PEOPLE_MEASURES = (ledger.PARTICIPANTS, ledger.ATTENDANCE)
 KINDS = tuple(k.value for k in ActorKind)
 HEADLINE = (
@@ -92,7 +93,7 @@ def render(runtime, lang: str) -> str:
             for ind in ward.indicators
         ]
         matrix = o.partnership_matrix(db, public=True)
-        done = p.completed_initiatives(db)
+        done = p.completed_initiatives(db, limit=LISTED + 1)
         ideas = p.adopted_ideas(db)
         days = o.mean_days_to_answer(db, public=True)
     other = "ja" if lang == "en" else "en"
@@ -189,7 +190,7 @@ def render(runtime, lang: str) -> str:
     out.append(f'<section aria-labelledby="h-done"><h2 id="h-done">{e(t("public.completed"))}</h2>')
     if not done:
         out.append(f"<p>{e(t('public.none'))}</p>")
-    for item in done:
+    for item in done[:LISTED]:
         who = item.organisation or kind_names.get(item.actor_kind, "")
         meta = t(
             "public.completed_meta",
@@ -202,6 +203,11 @@ def render(runtime, lang: str) -> str:
             f'<article class="item"><h3>{e(item.title)}</h3><p class="muted">{e(meta)}</p>'
             f"<p>{e(t('public.labelled', label=t('public.result'), text=item.result_summary or '-'))}</p>"
             f"<p>{e(t('public.labelled', label=t('public.reflection'), text=item.result_reflection or '-'))}</p></article>"
+        )
+    if len(done) > LISTED:
+        out.append(
+            f'<p class="more">{e(t("public.more", shown=LISTED))} '
+            '<a href="/open-data/initiatives.csv">initiatives.csv</a></p>'
         )
     out.append("</section>")
 
