@@ -28,6 +28,7 @@ from bot.i18n import default_catalog
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.ward import load_ward
+from bot.web.page_cache import PageCache
 from handlers import build_router, job_cards
 from schedules.outbox import OutboxDispatcher, worker_name
 from schedules.scheduler import Scheduler
@@ -99,6 +100,9 @@ def create_app(
         if should_migrate:
             await anyio.to_thread.run_sync(upgrade, runtime.engine)
         app.state.runtime = runtime
+        app.state.page_cache = PageCache(
+            settings.public_cache_ttl, now=lambda: runtime.clock.now().timestamp()
+        )
         for channel in CHANNELS:
             await channel.start(runtime)
         scheduler = None

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     posts_per_hour: int = Field(10, alias="KYODO_POSTS_PER_HOUR")
     messages_per_hour: int = Field(120, alias="KYODO_MESSAGES_PER_HOUR")
     report_threshold: int = Field(3, alias="KYODO_REPORT_THRESHOLD")
+    public_cache_seconds: float | None = Field(None, ge=0, alias="KYODO_PUBLIC_CACHE_SECONDS")
 
     line_channel_secret: str | None = Field(None, alias="LINE_CHANNEL_SECRET")
     line_channel_access_token: str | None = Field(None, alias="LINE_CHANNEL_ACCESS_TOKEN")
@@ -51,6 +52,14 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def public_cache_ttl(self) -> float:
+        """Seconds /public and open data are served from the render cache: 60 in production,
+        0 (off) in development so the simulator shows changes at once."""
+        if self.public_cache_seconds is not None:
+            return self.public_cache_seconds
+        return 60.0 if self.is_production else 0.0
 
     @property
     def line_enabled(self) -> bool:

@@ -1,11 +1,14 @@
 """Indicator charts as inline SVG, drawn on the server with pygal (no CDN, no JavaScript).
 
 pygal always embeds a small configuration script for its optional tooltips; the page needs
-no script at all (and must work with scripts off), so it is removed from the output.
+no script at all (and must work with scripts off), so it is removed from the output. The chart's
+id (pygal picks a random one) is derived from its content, so the same numbers give the same
+bytes and the page's strong ETag holds across renders.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pygal  # type: ignore[import-untyped]
@@ -55,6 +58,7 @@ def indicator_svg(
         include_x_axis=True,
         range=(0, max([v or 0 for v in values] + [target or 0, 1])),
     )
+    chart.uuid = hashlib.sha256(repr((title, labels, values, target)).encode()).hexdigest()[:32]
     chart.add(actual_label, values)
     if target is not None:
         chart.add(target_label, [target] * len(labels), stroke=True)

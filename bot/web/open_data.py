@@ -17,11 +17,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session
 
+from bot.web.page_cache import cached_response
 from storage.queries import outcomes as o
 from storage.queries import public_items as p
 
@@ -211,20 +211,28 @@ def descriptor(runtime) -> dict[str, Any]:
 
 
 @router.get("/open-data/datapackage.json")
-async def data_package(request: Request) -> JSONResponse:
-    return JSONResponse(descriptor(request.app.state.runtime))
+async def data_package(request: Request) -> Response:
+    runtime = request.app.state.runtime
+
+    def render() -> tuple[bytes, str]:
+        body = json.dumps(descriptor(runtime), ensure_ascii=False).encode("utf-8")
+        return body, "application/json"
+
+    return await cached_response(request, "open-data:datapackage.json", render)
 
 
 @router.get("/open-data/{name}.{ext}")
 async def resource(name: str, ext: str, request: Request) -> Response:
     if name not in SCHEMAS or ext not in ("csv", "json"):
         return PlainTextResponse("not found", status_code=404)
-    data = await anyio.to_thread.run_sync(rows, request.app.state.runtime, name)
-    if ext == "json":
-        body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-        return Response(body, media_type="application/json; charset=utf-8")
-    return Response(
-        to_csv(name, data),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
-    )
+    runtime = request.app.state.runtime
+
+    def render() -> tuple[bytes, str]:
+        data = rows(runtime, name)
+        if ext == "json":
+            body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+            return body, "application/json; charset=utf-8"
+        return to_csv(name, data), "text/csv; charset=utf-8"
+
+    headers = {"Content-Disposition": f'inline; filename="{name}.csv"'} if ext == "csv" else {}
+    return await cached_response(request, f"open-data:{name}.{ext}", render, headers)

@@ -11,12 +11,12 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from bot.web.charts import indicator_svg
+from bot.web.page_cache import cached_response
 from bot.web.public_evaluations import summary_html
 from storage import ledger
 from storage.models import ActorKind
@@ -26,6 +26,7 @@ from storage.queries import public_items as p
 
 router = APIRouter()
 
+LISTED = 30  # completed initiatives on the page, newest first; all of them are in the CSV
 PEOPLE_MEASURES = (ledger.PARTICIPANTS, ledger.ATTENDANCE)
 KINDS = tuple(k.value for k in ActorKind)
 HEADLINE = (
@@ -94,7 +95,7 @@ def render(runtime, lang: str) -> str:
             for ind in ward.indicators
         ]
         matrix = o.partnership_matrix(db, public=True)
-        done = p.completed_initiatives(db)
+        done = p.completed_initiatives(db, limit=LISTED + 1)
         evaluated = ev.published(db, [item.id for item in done])
         ideas = p.adopted_ideas(db)
         days = o.mean_days_to_answer(db, public=True)
@@ -192,7 +193,7 @@ def render(runtime, lang: str) -> str:
     out.append(f'<section aria-labelledby="h-done"><h2 id="h-done">{e(t("public.completed"))}</h2>')
     if not done:
         out.append(f"<p>{e(t('public.none'))}</p>")
-    for item in done:
+    for item in done[:LISTED]:
         who = item.organisation or kind_names.get(item.actor_kind, "")
         meta = t(
             "public.completed_meta",
@@ -206,6 +207,11 @@ def render(runtime, lang: str) -> str:
             f"<p>{e(t('public.labelled', label=t('public.result'), text=item.result_summary or '-'))}</p>"
             f"<p>{e(t('public.labelled', label=t('public.reflection'), text=item.result_reflection or '-'))}</p>"
             f"{summary_html(t, evaluated.get(item.id))}</article>"
+        )
+    if len(done) > LISTED:
+        out.append(
+            f'<p class="more">{e(t("public.more", shown=LISTED))} '
+            '<a href="/open-data/initiatives.csv">initiatives.csv</a></p>'
         )
     out.append("</section>")
 
@@ -231,7 +237,10 @@ def render(runtime, lang: str) -> str:
 
 
 @router.get("/public", response_class=HTMLResponse)
-async def public_page(request: Request, lang: str | None = None) -> HTMLResponse:
-    runtime = request.app.state.runtime
-    body = await anyio.to_thread.run_sync(render, runtime, _lang(lang))
-    return HTMLResponse(body, headers={"Cache-Control": "public, max-age=300"})
+async def public_page(request: Request, lang: str | None = None) -> Response:
+    runtime, chosen = request.app.state.runtime, _lang(lang)
+
+    def page() -> tuple[bytes, str]:
+        return render(runtime, chosen).encode("utf-8"), "text/html; charset=utf-8"
+
+    return await cached_response(request, f"public:{chosen}", page)

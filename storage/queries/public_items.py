@@ -29,6 +29,7 @@ from storage.models import (
 )
 
 SMALL = 3
+IN_LIST_MAX = 1000
 
 
 def people_count(n: int) -> int | None:
@@ -72,19 +73,20 @@ class HeldMeeting:
 
 
 def _sums(db: Session, measure: str, column: Any, ids: list[int]) -> dict[int, int]:
+    """Sums per id; for many ids one grouped scan of the measure (a list of 60,000 ids would
+    pass SQLite's limit on bound parameters and is slower than the scan anyway)."""
     if not ids:
         return {}
-    rows = db.exec(
-        select(column, func.sum(OutcomeFact.quantity))
-        .where(OutcomeFact.measure == measure, col(column).in_(ids))
-        .group_by(column)
-    ).all()
+    query = select(column, func.sum(OutcomeFact.quantity)).where(OutcomeFact.measure == measure)
+    if len(ids) <= IN_LIST_MAX:
+        query = query.where(col(column).in_(ids))
+    rows = db.exec(query.group_by(column)).all()
     return {int(k): int(n or 0) for k, n in rows}
 
 
-def completed_initiatives(db: Session) -> list[CompletedInitiative]:
-    """Visible 完了 initiatives, most recently completed first."""
-    rows = db.exec(
+def completed_initiatives(db: Session, limit: int | None = None) -> list[CompletedInitiative]:
+    """Visible 完了 initiatives, most recently completed first (the newest ``limit`` of them)."""
+    query = (
         select(Initiative, Actor, OutcomeFact.occurred_at)
         .join(Actor, col(Actor.id) == Initiative.actor_id)
         .outerjoin(
@@ -94,7 +96,8 @@ def completed_initiatives(db: Session) -> list[CompletedInitiative]:
         )
         .where(Initiative.status == InitiativeStatus.DONE, col(Initiative.hidden).is_(False))
         .order_by(col(OutcomeFact.occurred_at).desc(), col(Initiative.id).desc())
-    ).all()
+    )
+    rows = db.exec(query if limit is None else query.limit(limit)).all()
     counts = _sums(
         db, ledger.PARTICIPANTS, OutcomeFact.initiative_id, [i.id or 0 for i, _, _ in rows]
     )

@@ -22,7 +22,12 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+# KYODO_TEST_ARTIFACTS (relative to the repo): .ci/run gives each of its parallel runs its own.
+ARTIFACTS = (
+    Path(__file__).resolve().parents[2]
+    / os.environ.get("KYODO_TEST_ARTIFACTS", "test-artifacts")
+    / "browser"
+)
 
 
 @pytest.fixture
