@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from bot.ward import load_ward
 from handlers import initiative_actions as a
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import ARTIFACTS
 from tests.handlers.test_outcome_ledger import complete
 from tests.support.initiatives import People, latest, post
@@ -59,3 +60,21 @@ def test_every_indicator_has_a_chart_and_a_table(chromium, live, runtime, engine
     assert overflow <= 0
     page.screenshot(path=str(ARTIFACTS / "public-page-640.png"), full_page=True)
     narrow.close()
+
+
+@pytest.mark.axe
+def test_axe_core_finds_no_serious_violations(chromium, live, runtime, engine):
+    """Contrast, headings, lang and names, in Japanese and in English, with real content."""
+    people = People(runtime)
+    owner = people("U-owner-axe", "はなこ")
+    post(owner)
+    ini = latest(engine)
+    for user, name in (("U-a1", "たろう"), ("U-a2", "じろう"), ("U-a3", "さぶろう")):
+        people(user, name).press(a.Join(ini.id))
+    complete(owner, ini.id)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    page = context.new_page()
+    for path in ("/public", "/public?lang=en"):
+        page.goto(f"{live.url}{path}")
+        assert_accessible(page)
+    context.close()

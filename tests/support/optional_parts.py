@@ -1,5 +1,5 @@
 """The parts of the suite that need something outside the repository: LINE's OpenAPI spec,
-Debian's Chromium and Node.js (for Prism). A fresh clone has none of them, so tests that need
+Debian's Chromium and Node.js (for Prism and axe-core). A fresh clone has none of them, so tests that need
 a missing part are deselected with one summary line; with CI=true a missing part fails the run.
 """
 
@@ -42,6 +42,13 @@ def line_spec_present() -> bool:
     return line_messaging_spec().is_file() and (line_spec_dir() / "webhook.yml").is_file()
 
 
+AXE_SCRIPT = ROOT / ".tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_present() -> bool:
+    return AXE_SCRIPT.is_file()
+
+
 def node_present() -> bool:
     prism = ROOT / ".tools" / "prism" / "node_modules" / ".bin" / "prism"
     return shutil.which("node") is not None and (prism.exists() or shutil.which("npm") is not None)
@@ -60,6 +67,8 @@ class Part:
             return uses_line_spec(item)
         if self.name == "Chromium":
             return item.get_closest_marker("browser") is not None
+        if self.name == "axe-core":
+            return item.get_closest_marker("axe") is not None
         return item.get_closest_marker("contract") is not None
 
 
@@ -94,6 +103,11 @@ def parts() -> list[Part]:
             f"to run them apt-get install chromium, or set {CHROMIUM_ENV}",
         ),
         Part("Node.js", node_present(), "to run them install Node.js 20 with npm, for Prism"),
+        Part(
+            "axe-core",
+            axe_present(),
+            "to run them install Node.js 20 with npm and run .ci/system-deps (.tools/axe)",
+        ),
     ]
 
 
