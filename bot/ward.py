@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import REGISTERS
 from storage.ledger import MEASURES
 
 DEFAULT_PATH = Path(__file__).with_name("ward_default.toml")
@@ -70,6 +71,7 @@ class Ward:
     areas: Vocabulary
     strengths: Vocabulary
     indicators: tuple[Indicator, ...] = ()
+    default_language: str = "ja"  # what a new person reads: ja (ふつう), easy (やさしい) or en
 
     def display_name(self, language: str) -> str:
         return self.name.get(language) or self.name["ja"]
@@ -85,7 +87,16 @@ def load_ward(path: str | Path | None = None) -> Ward:
         areas=Vocabulary(data["areas"]),
         strengths=Vocabulary(data["strengths"]),
         indicators=tuple(_indicator(i, raw) for i, raw in enumerate(data.get("indicators", []))),
+        default_language=_default_language(data.get("default_language", "ja")),
     )
+
+
+def _default_language(value: object) -> str:
+    if value not in REGISTERS:
+        raise WardConfigError(
+            f"ward configuration: default_language {value!r} is not one of {', '.join(REGISTERS)}"
+        )
+    return str(value)
 
 
 def _indicator(index: int, raw: dict[str, Any]) -> Indicator:

@@ -315,8 +315,7 @@ def dialog_step(router, name: str):
             from bot.core.router import normalize
             from handlers.common import REASK
 
-            words = turn.catalog.raw("keywords.resume")
-            resume = {normalize(w) for lang in ("ja", "en") for w in words.get(lang, "").split("|")}
+            resume = {normalize(w) for w in turn.catalog.words("keywords.resume")}
             if normalize(text) in resume and name in REASK:
                 return REASK[name](turn)
             return fn(turn, text)
