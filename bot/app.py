@@ -61,7 +61,7 @@ def build_runtime(
         clock=clock,
         config=settings,
         messengers=shared,
-        default_language=settings.default_language,
+        default_language=settings.default_language or ward.default_language,
     )
     outbox = OutboxDispatcher(engine=engine, messengers=shared, clock=clock)
     dispatcher.on_outbox.append(outbox.wake)

@@ -164,14 +164,17 @@ def db_revision(message: str = typer.Option(..., "-m", help="What the change is.
 @app.command("demo-data")
 def demo_data() -> None:
     """Load a realistic sample ward (safe to run twice)."""
+    from bot.i18n import JAPANESE
+    from bot.ward import load_ward
     from storage.db import make_engine
     from storage.demo import load_demo
     from storage.migrate import upgrade
 
     settings = _settings()
+    default = settings.default_language or load_ward(settings.ward_config).default_language
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    summary = load_demo(engine)
+    summary = load_demo(engine, japanese=default if default in JAPANESE else "ja")
     engine.dispose()
     typer.echo(f"demo ward loaded: {summary}")
 

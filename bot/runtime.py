@@ -57,6 +57,11 @@ class Runtime:
     scheduler: Scheduler | None = None
 
     @property
+    def default_language(self) -> str:
+        """What a new person reads: KYODO_DEFAULT_LANGUAGE if set, else the ward's choice."""
+        return self.settings.default_language or self.ward.default_language
+
+    @property
     def job_context(self) -> JobContext:
         return JobContext(
             engine=self.engine,

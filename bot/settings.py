@@ -22,7 +22,10 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///./var/kyodo.db", alias="DATABASE_URL")
     env: Literal["development", "production"] = Field("development", alias="KYODO_ENV")
     timezone: str = Field("Asia/Tokyo", alias="KYODO_TIMEZONE")
-    default_language: Literal["ja", "en"] = Field("ja", alias="KYODO_DEFAULT_LANGUAGE")
+    # None: the ward configuration's default_language (ふつう "ja" unless the ward says otherwise).
+    default_language: Literal["ja", "easy", "en"] | None = Field(
+        None, alias="KYODO_DEFAULT_LANGUAGE"
+    )
     simulator: bool | None = Field(None, alias="KYODO_SIMULATOR")
     ward_config: str | None = Field(None, alias="KYODO_WARD_CONFIG")
     privacy_policy_url: str = Field("https://example.jp/kyodo/privacy", alias="KYODO_PRIVACY_URL")

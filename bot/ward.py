@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import REGISTERS
 from storage.ledger import MEASURES
 
 DEFAULT_PATH = Path(__file__).with_name("ward_default.toml")
@@ -81,6 +82,7 @@ class Ward:
     indicators: tuple[Indicator, ...] = ()
     evaluation_after_days: int = 3  # 協働評価: partners are asked this many days after 完了
     answers: AnswerRules = AnswerRules()
+    default_language: str = "ja"  # what a new person reads: ja (ふつう), easy (やさしい) or en
 
     def display_name(self, language: str) -> str:
         return self.name.get(language) or self.name["ja"]
@@ -98,6 +100,7 @@ def load_ward(path: str | Path | None = None) -> Ward:
         indicators=tuple(_indicator(i, raw) for i, raw in enumerate(data.get("indicators", []))),
         evaluation_after_days=_after_days(data.get("evaluation_after_days", 3)),
         answers=_answers(data.get("answers", {})),
+        default_language=_default_language(data.get("default_language", "ja")),
     )
 
 
@@ -121,6 +124,14 @@ def _answers(raw: Any) -> AnswerRules:
             )
         values[key] = value
     return AnswerRules(**values)
+
+
+def _default_language(value: object) -> str:
+    if value not in REGISTERS:
+        raise WardConfigError(
+            f"ward configuration: default_language {value!r} is not one of {', '.join(REGISTERS)}"
+        )
+    return str(value)
 
 
 def _indicator(index: int, raw: dict[str, Any]) -> Indicator:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlmodel import select
 
 from bot.core import wizard, wizard_routes
@@ -10,6 +12,7 @@ from bot.core.events import Followed, Unfollowed, Unsupported
 from bot.core.replies import Button, Choices
 from bot.core.router import Router
 from bot.core.turn import Turn
+from bot.i18n import REGISTERS
 from handlers import privacy
 from storage.models import ChannelAccount
 
@@ -98,14 +101,24 @@ def resume(turn: Turn, _args: str) -> None:
     turn.say(menu_choices(turn))
 
 
-LANGUAGES = ("ja", "en")
+LANGUAGES = REGISTERS  # ja ふつうの日本語, easy やさしい日本語, en English
 
 
 @action("cl")
 class SetLanguage:
-    """A button of the language choice (``language`` is "ja" or "en")."""
+    """A button of the language choice (``language`` is "ja", "easy" or "en")."""
 
     language: str
+
+
+def language_buttons(turn: Turn) -> tuple[Button, ...]:
+    """日本語 and English always; やさしい日本語 unless the person already reads it (the
+    choice's text names the current register, so the list holds what one may switch to)."""
+    return tuple(
+        Button(label=turn.t(f"common.language_{c}"), data=pack(SetLanguage(c)))
+        for c in ("ja", "en", "easy")
+        if c != "easy" or turn.language != "easy"
+    )
 
 
 @router.command("language")
@@ -114,20 +127,17 @@ def choose_language(turn: Turn, args: str) -> None:
     code = args.strip().lower()
     if code in LANGUAGES:
         return set_language(turn, code)
-    turn.say(
-        Choices(
-            text=turn.t("common.language_choose"),
-            buttons=tuple(
-                Button(label=turn.t(f"common.language_{c}"), data=pack(SetLanguage(c)))
-                for c in LANGUAGES
-            ),
-        )
-    )
+    turn.say(Choices(text=turn.t("common.language_choose"), buttons=language_buttons(turn)))
 
 
 @router.command("japanese", keywords="keywords.japanese")
 def to_japanese(turn: Turn, _args: str) -> None:
     set_language(turn, "ja")
+
+
+@router.command("easy", keywords="keywords.easy")
+def to_easy_japanese(turn: Turn, _args: str) -> None:
+    set_language(turn, "easy")
 
 
 @router.command("english", keywords="keywords.english")
@@ -150,13 +160,24 @@ def set_language(turn: Turn, code: str) -> None:
     turn.say(menu_choices(turn))
 
 
+def register_switch(turn: Turn) -> tuple[Button, ...]:
+    """One tap to each of the other two registers (やさしい日本語 / English, or ふつう)."""
+    return tuple(
+        Button(label=turn.t(f"common.switch_{c}"), data=pack(SetLanguage(c)))
+        for c in ("ja", "easy", "en")
+        if c != turn.language
+    )
+
+
 @router.on(Followed)
 def followed(turn: Turn) -> None:
-    """Welcome, the menu, and (first time or after a policy change) the privacy notice."""
+    """Welcome, (first time or after a policy change) the privacy notice, and the menu with a
+    one-tap switch of register: a new person reads the ward's default until they choose."""
     turn.say_text("common.welcome")
     if not privacy.has_consent(turn):
         turn.say(privacy.notice(turn))
-    turn.say(menu_choices(turn))
+    menu = menu_choices(turn)
+    turn.say(dataclasses.replace(menu, buttons=menu.buttons + register_switch(turn)))
 
 
 @router.on(Unfollowed)

@@ -275,13 +275,13 @@ def _meetings(now: datetime) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- upserts
 
 
-def _people(db: Session) -> dict[str, Person]:
+def _people(db: Session, japanese: str) -> dict[str, Person]:
     people: dict[str, Person] = {}
     for key, persona in load_personas().items():
-        people[key] = person_for(db, persona)
+        people[key] = person_for(db, persona, japanese)
     for key, (name, language) in EXTRA_PEOPLE.items():
         people[key] = person_for(
-            db, Persona(key=key, name=name, label={}, language=language, staff=False)
+            db, Persona(key=key, name=name, label={}, language=language, staff=False), japanese
         )
     return people
 
@@ -302,11 +302,13 @@ def _get_or_add(db: Session, model: type[SQLModel], where: dict[str, Any], **val
     return row
 
 
-def load_demo(engine: Engine, now: datetime | None = None) -> dict[str, int]:
-    """Load (or complete) the demo ward; returns row counts of the main tables."""
+def load_demo(engine: Engine, now: datetime | None = None, japanese: str = "ja") -> dict[str, int]:
+    """Load (or complete) the demo ward; returns row counts of the main tables.
+
+    ``japanese`` is the register of the Japanese-speaking demo people (the ward's default)."""
     now = now or datetime.now(UTC)
     with Session(engine, expire_on_commit=False) as db:
-        people = _people(db)
+        people = _people(db, japanese)
         actors: dict[str, Actor] = {}
         for spec in ACTORS:
             actor = _get_or_add(

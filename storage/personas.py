@@ -59,8 +59,12 @@ def load_personas(path: Path = PERSONAS_PATH) -> dict[str, Persona]:
     }
 
 
-def person_for(db: Session, persona: Persona) -> Person:
-    """The persona's Person, created (with a 個人 profile and the account) when missing."""
+def person_for(db: Session, persona: Persona, japanese: str = "ja") -> Person:
+    """The persona's Person, created (with a 個人 profile and the account) when missing.
+
+    A persona's ``language = "ja"`` means Japanese in the ward's default Japanese register
+    (``japanese``: "ja" ふつう or "easy" やさしい); "easy" and "en" are taken as they are.
+    """
     account = db.exec(
         select(ChannelAccount).where(
             ChannelAccount.channel == CHANNEL, ChannelAccount.external_id == persona.key
@@ -78,7 +82,7 @@ def person_for(db: Session, persona: Persona) -> Person:
     db.flush()
     person = Person(
         display_name=persona.name,
-        language=persona.language,
+        language=japanese if persona.language == "ja" else persona.language,
         is_staff=persona.staff,
         actor_id=actor.id,
     )
@@ -90,14 +94,14 @@ def person_for(db: Session, persona: Persona) -> Person:
     return person
 
 
-def ensure_personas(engine: Engine) -> dict[str, int]:
+def ensure_personas(engine: Engine, japanese: str = "ja") -> dict[str, int]:
     """Create every persona that is missing; returns {key: person id}."""
     ids: dict[str, int] = {}
     for persona in load_personas().values():
         for _attempt in range(2):
             try:
                 with Session(engine, expire_on_commit=False) as db:
-                    person = person_for(db, persona)
+                    person = person_for(db, persona, japanese)
                     db.commit()
                     assert person.id is not None
                     ids[persona.key] = person.id

@@ -36,7 +36,7 @@ from bot.core.replies import Reply, Text
 from bot.core.router import Router
 from bot.core.text import sanitize
 from bot.core.turn import Turn
-from bot.i18n import Catalog
+from bot.i18n import Catalog, register_for
 from bot.logs import pseudonym
 from bot.settings import Settings
 from bot.ward import Ward
@@ -158,8 +158,8 @@ class Dispatcher:
                 log.exception("integrity error in turn", extra={"user": user})
                 return self._failed(event)
             log.error("database unavailable: %s", type(exc).__name__, extra={"user": user})
-            language = event.language if event.language in ("ja", "en") else None
-            text = self.catalog.text("common.try_later", language or self.default_language)
+            language = register_for(event.language, self.default_language)
+            text = self.catalog.text("common.try_later", language)
             return TurnResult(replies=[Text(text=text)], failed=True)
         except Exception:
             log.exception("handler failed", extra={"user": user, "type": type(event).__name__})
@@ -291,8 +291,7 @@ class Dispatcher:
         writer lock (BEGIN IMMEDIATE) already orders the turns. The loser rolls back its own
         person and profile (a savepoint) and uses the winner's.
         """
-        language = event.language if event.language in ("ja", "en") else None
-        language = language or self.default_language
+        language = register_for(event.language, self.default_language)
         name = sanitize(event.display_name or "")[:40].strip() or self.catalog.text(
             "common.default_name", language
         )

@@ -35,7 +35,7 @@ class Inbound:
     reply_handle: Any = None  # LINE reply token, Slack response_url/trigger_id; adapters only
     staff: bool = False  # set only by an adapter that verified the person is ward staff
     display_name: str | None = None  # the platform's profile name, used once at sign-up
-    language: str | None = None  # platform language hint ("ja", "en")
+    language: str | None = None  # platform language hint ("ja", "easy", "en")
     # A shared chat (LINE group/room): replies go to the person 1:1 and the dialog lives in
     # their 1:1 chat, so nothing personal is posted where other members can read it.
     reply_privately: bool = False

@@ -155,11 +155,9 @@ class Router:
     # ---------------------------------------------------------------- routing
     def keyword_command(self, turn: Turn, text: str) -> str | None:
         word = normalize(text)
-        for key, name in self.keywords.items():
-            for lang in ("ja", "en"):
-                words = turn.catalog.raw(key).get(lang, "")
-                if word in {normalize(w) for w in words.split("|") if w}:
-                    return name
+        for key, name in self.keywords.items():  # a keyword works in every register
+            if word in {normalize(w) for w in turn.catalog.words(key)}:
+                return name
         return None
 
     def route(self, turn: Turn) -> None:

@@ -3,6 +3,11 @@
 Messages live in ``messages/<domain>.toml``; each table is one message with a ``ja`` and an
 ``en`` text (``str.format`` placeholders). Keys are ``<domain>.<name>``. Handlers call
 ``turn.t("initiatives.posted", title=...)``; nothing user-facing is written in code.
+
+A person reads one of three registers: ``ja`` (ふつうの日本語: standard kanji-kana, です・ます),
+``easy`` (やさしい日本語: short sentences, phrase spacing, readings) and ``en``. Resident-facing
+messages have an ``easy`` text; staff-facing ones need only ``ja``/``en``, and ``easy`` falls back
+to ``ja`` for them.
 """
 
 from __future__ import annotations
@@ -14,8 +19,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-LANGUAGES = ("ja", "en")
+LANGUAGES = ("ja", "en")  # every message has these
+REGISTERS = ("ja", "easy", "en")  # what a person may choose (Person.language)
+JAPANESE = ("ja", "easy")  # the two Japanese registers
+FALLBACK = {"easy": "ja"}  # a register without its own text reads this one (then ja)
 MESSAGES_DIR = Path(__file__).parent / "messages"
+
+
+def register_for(hint: str | None, default: str) -> str:
+    """A new person's register from a platform hint: "ja" means Japanese in the ward's default
+    Japanese register (ふつう unless the ward chose やさしい); no hint means the default."""
+    if hint in ("easy", "en"):
+        return hint
+    if hint == "ja":
+        return default if default in JAPANESE else "ja"
+    return default if default in REGISTERS else "ja"
 
 
 class Catalog:
@@ -43,19 +61,28 @@ class Catalog:
         texts = self._entries.get(key)
         if texts is None:
             raise KeyError(f"message {key!r} is not in the catalog")
-        template = texts.get(language) or texts["ja"]
+        template = self.template(key, language)
         return template.format(**params) if params else template
 
     def translator(self, language: str | None) -> Translator:
-        return Translator(self, language if language in LANGUAGES else "ja")
+        return Translator(self, language if language in REGISTERS else "ja")
+
+    def words(self, key: str) -> set[str]:
+        """A keyword entry's alternatives ("|"-separated) in every register."""
+        return {w for text in self._entries[key].values() for w in text.split("|") if w}
 
     def all_texts(self) -> list[str]:
         return [t for texts in self._entries.values() for t in texts.values()]
 
     def placeholders(self, key: str, language: str) -> set[str]:
         return {
-            name for _, name, _, _ in string.Formatter().parse(self._entries[key][language]) if name
+            name for _, name, _, _ in string.Formatter().parse(self.template(key, language)) if name
         }
+
+    def template(self, key: str, language: str) -> str:
+        """The unformatted text a person of ``language`` reads (after the fallback)."""
+        texts = self._entries[key]
+        return texts.get(language) or texts.get(FALLBACK.get(language, "ja")) or texts["ja"]
 
 
 class Translator:

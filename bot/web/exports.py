@@ -49,7 +49,7 @@ def _safe(text: str | None) -> str:
 
 def idea_call_csv(runtime, call_id: int) -> bytes | None:
     """All ideas of a call, staff view (authors named, withdrawn ones included)."""
-    t = runtime.catalog.translator(runtime.settings.default_language)
+    t = runtime.catalog.translator(runtime.default_language)
     tz = ZoneInfo(runtime.ward.timezone)
     with Session(runtime.engine) as db:
         call = db.get(IdeaCall, call_id)

@@ -255,6 +255,7 @@ def indicator_value(
 
 def period_label(period: Period, language: str) -> str:
     """令和 is not used: 2026年度 reads the same to everyone and sorts."""
+    language = "ja" if language == "easy" else language  # both Japanese registers
     if period.kind == "month":
         return (
             f"{period.year}年{period.month}月"

@@ -166,6 +166,8 @@ def test_waitlist_and_cancelled_or_hidden_initiatives(cast, engine):
     cast["member"].press(a.Join(ini.id))
     assert "補欠" in cast["member"].text
     cast["poster"].press(a.SetStatus(ini.id, "cancelled", "recruiting"))
+    cast["poster"].say("会場の 都合")  # 中止 asks a reason and a confirmation (issue 17)
+    cast["poster"].tap("中止する")
     assert {r.person_id for r in outbox(engine, kind="status")} == {
         person_id(engine, "住民"),
         person_id(engine, "会員"),

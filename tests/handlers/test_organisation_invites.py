@@ -29,7 +29,7 @@ def organisation(runtime) -> tuple[Conversation, int]:
 def invite_of(admin: Conversation, org_id: int) -> JoinByInvite:
     admin.press(Profile(org_id))
     admin.tap("招待を送る")
-    assert "転送" in admin.text and "コードの 入力は いりません" in admin.text
+    assert "送(おく)ってください" in admin.text and "コードの 入力は いりません" in admin.text
     button = admin.button("この団体に参加する")
     assert button.style == "primary"
     return unpack(button.data, JoinByInvite)
@@ -87,19 +87,19 @@ def test_forged_altered_expired_and_withdrawn_invites_change_nothing(runtime, en
         JoinByInvite(org, invite.exp + 86400 * 30, invite.sig),  # a longer life
     ):
         friend.press(forged)
-        assert "この 招待は 使えません" in friend.text
+        assert "使(つか)えません" in friend.text
     assert len(members(engine, org)) == 1
     assert members(engine, other_id) == []
 
     with session_scope(engine) as db:  # the admin changes the code: old invites stop working
         db.get(Actor, org).invite_code = "NEWC0DE2"
     friend.press(invite)
-    assert "この 招待は 使えません" in friend.text
+    assert "使(つか)えません" in friend.text
 
     fresh = invite_of(admin, org)
     clock.advance(timedelta(days=8))
     friend.press(fresh)
-    assert "期限が 切れています" in friend.text
+    assert "切(き)れています" in friend.text
     assert len(members(engine, org)) == 1
 
 

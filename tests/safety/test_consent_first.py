@@ -9,7 +9,7 @@ from tests.conftest import count
 def test_the_notice_comes_before_the_first_question_and_agreeing_goes_on(make_person, engine):
     c = make_person("U-first", "はじめて", consent=False)
     c.command("post")
-    assert "同意すると、そのまま つづきに すすみます" in c.text
+    assert "そのまま つづきに すすみます" in c.text
     assert "タイトル" not in c.text  # no question before the notice
     c.tap("同意する")
     assert "では、はじめます" in c.text and "タイトル" in c.text

@@ -40,7 +40,7 @@ from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
 from bot.core.replies import Carousel, DatetimeRequest, Reply, Text
-from bot.i18n import Catalog
+from bot.i18n import REGISTERS, Catalog
 from storage.models import ChannelAccount, Person
 
 log = logging.getLogger("kyodo.line.messenger")
@@ -325,7 +325,7 @@ class LineMessenger:
             found = await anyio.to_thread.run_sync(self._lookup_language, external_id)
         except Exception:
             found = None
-        return found if found in ("ja", "en") else self.default_language
+        return found if found in REGISTERS else self.default_language
 
     def _lookup_language(self, external_id: str) -> str | None:
         with Session(self.engine) as db:

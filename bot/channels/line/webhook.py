@@ -68,7 +68,7 @@ class LineChannel:
             engine=runtime.engine,
             clock=runtime.clock,
             catalog=runtime.catalog,
-            default_language=settings.default_language,
+            default_language=runtime.default_language,
             timezone=settings.timezone,
             wake_outbox=runtime.outbox.wake,
         )

@@ -38,6 +38,7 @@ from bot.core.events import (
     TextReceived,
 )
 from bot.core.replies import to_json
+from bot.i18n import JAPANESE
 from bot.runtime import Runtime
 from handlers.common import MENU, Menu
 from storage.personas import CHANNEL, Persona, ensure_personas, load_personas
@@ -342,7 +343,8 @@ async def start(runtime: Runtime) -> None:
     if "simulator" not in runtime.messengers:  # tests may inject their own stand-in
         runtime.add_messenger(SimulatorMessenger(hub))
     try:
-        await anyio.to_thread.run_sync(ensure_personas, runtime.engine)
+        japanese = runtime.default_language if runtime.default_language in JAPANESE else "ja"
+        await anyio.to_thread.run_sync(ensure_personas, runtime.engine, japanese)
     except Exception as exc:  # an unmigrated or unreachable database must not stop the app
         log.warning("simulator personas not created: %s", type(exc).__name__)
 

@@ -97,7 +97,7 @@ def help_lines(runtime: Runtime):
     """
 
     def lines(language: str | None) -> list[str]:
-        lang = language if language in ("ja", "en") else runtime.settings.default_language
+        lang = language if language in ("ja", "en") else runtime.default_language
         keys = set(runtime.catalog.message_keys())
         out = [runtime.catalog.text("slack.commands", lang)]
         router = runtime.dispatcher.router
@@ -126,15 +126,15 @@ async def start(runtime: Runtime) -> None:
         tz=ZoneInfo(runtime.ward.timezone),
         staff_channel_id=settings.slack_staff_channel_id,
         close_label=lambda lang: catalog.text(
-            "slack.close", lang if lang in ("ja", "en") else settings.default_language
+            "slack.close", lang if lang in ("ja", "en") else runtime.default_language
         ),
         help_lines=help_lines(runtime),
         console_published=lambda lang: catalog.text(
             "slack.console_published",
-            lang if lang in ("ja", "en") else settings.default_language,
+            lang if lang in ("ja", "en") else runtime.default_language,
         ),
         thread_link_label=lambda lang: catalog.text(
-            "staff.open_thread", lang if lang in ("ja", "en") else settings.default_language
+            "staff.open_thread", lang if lang in ("ja", "en") else runtime.default_language
         ),
     )
     messenger.track = inflight_add(runtime)

@@ -42,7 +42,7 @@ from bot.i18n import default_catalog
 from handlers.common import Menu
 
 GOLDEN = Path(__file__).parent / "golden"
-TR = default_catalog().translator("ja")
+TR = default_catalog().translator("easy")  # the goldens were recorded in やさしい日本語
 TR_EN = default_catalog().translator("en")
 
 LONG_TITLE = "🌸【町会×NPO×小学校】みんなで つくる 駅前ひろば 花いっぱい プロジェクト 2026年度 春の植え付けボランティア大募集！🌷🌼"
