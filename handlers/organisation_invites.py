@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.actions import action, pack
-from bot.core.replies import Button, Card, Text
+from bot.core.replies import Button, Card
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.signed_links import token, verify
@@ -23,7 +23,6 @@ from handlers.initiative_actions import Profile
 from storage.db import stored_id
 from storage.models import Actor, ActorKind, Membership
 from storage.queries import initiatives as q
-from storage.queries import profiles as pq
 
 router = Router()
 
@@ -125,20 +124,9 @@ def join_by_invite(turn: Turn, act: JoinByInvite) -> None:
     except IntegrityError:  # a double tap racing itself
         return turn.say_text("profiles.already_member", name=actor.name)
     turn.audit("actor.join", "actor", actor.id, via="invite")
-    for admin in pq.admins(turn.db, actor.id):
-        if admin.id == turn.person.id:
-            continue
-        turn.notify(
-            admin,
-            Text(
-                text=turn.tr_for(admin)(
-                    "profiles.member_joined", name=turn.person.display_name, org=actor.name
-                )
-            ),
-            kind="member",
-            dedupe_key=f"actor:{actor.id}:member:{turn.person.id}",
-        )
-    turn.say_text("profiles.joined_org", name=actor.name)
+    from handlers.organisations import welcomed  # organisations → profiles → this module
+
+    welcomed(turn, actor)
     from handlers.profiles import profile  # profiles shows this module's share button
 
     profile(turn, Profile(stored_id(actor.id)))

@@ -122,8 +122,12 @@ def joined(turn: Turn, draft: JoinDraft, _context: str) -> None:
         turn.say_text("profiles.already_member", name=actor.name)
         return
     turn.audit("actor.join", "actor", actor.id)
-    admins = pq.admins(turn.db, actor.id)
-    for admin in admins:
+    welcomed(turn, actor)
+
+
+def welcomed(turn: Turn, actor: Actor) -> None:
+    """After joining (by code or by invite): the admins are told, the newcomer is welcomed."""
+    for admin in pq.admins(turn.db, stored_id(actor.id)):
         if admin.id == turn.person.id:
             continue
         turn.notify(
