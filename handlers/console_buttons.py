@@ -20,8 +20,8 @@ from bot.core.turn import Turn
 from handlers import (
     console,
     dashboard,
+    idea_answer,
     idea_calls,
-    idea_review,
     initiative_facilitation,
     initiative_post_dialog,
     moderation,
@@ -138,7 +138,7 @@ def answer(turn: Turn, act: ConsoleAnswer) -> None:
         console.show(turn, notice=turn.t("staff.stale_answered"))
         return
     before = len(turn.replies)
-    idea_review.answer_form(turn, AnswerIdea(act.idea_id))
+    idea_answer.answer_form(turn, AnswerIdea(act.idea_id))
     turn.replies[before:] = [
         dataclasses.replace(r, data=pack(ConsoleAnswerForm(act.idea_id)))
         if isinstance(r, Form)
@@ -152,7 +152,7 @@ def answer_submitted(turn: Turn, act: ConsoleAnswerForm, values: dict[str, Any])
     if console.refused(turn):
         return
     before = len(turn.replies)
-    idea_review.submit_answer(turn, AnswerForm(act.idea_id), values)
+    idea_answer.submit_answer(turn, AnswerForm(act.idea_id), values)
     if any(isinstance(r, FormErrors) for r in turn.replies[before:]):
         return  # the modal stays open with what was typed
     said = turn.replies[before:]
