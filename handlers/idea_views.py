@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.core.actions import pack
 from bot.core.replies import Button, Card
-from bot.i18n import Catalog, Translator
+from bot.i18n import Catalog, Translator, reading
 from bot.settings import Settings
 from bot.ward import Ward
 from handlers.idea_actions import (
@@ -335,5 +335,6 @@ def summary_card(db: Session, call: IdeaCall, t: Translator) -> Card:
 
 
 def staff_translator(catalog: Catalog, config: Settings) -> Translator:
-    """The staff channel is shared: it speaks the deployment's default language."""
-    return catalog.translator(config.default_language)
+    """The staff channel is shared: it speaks the deployment's default language, in the staff
+    register (plain Japanese, never やさしい日本語)."""
+    return catalog.translator(reading(config.default_language or "ja", staff=True))
