@@ -2,7 +2,7 @@
 
 Each queue is oldest first with its age, a count, the first few items with their buttons and
 「もっと見る」; an empty queue is one line. The console is a neutral :class:`Console` reply; a
-channel that doesn't show one (the simulator's staff pane) gets the dashboard's cards instead.
+channel that doesn't show one gets the dashboard's cards instead (Slack and the simulator do).
 The buttons live in ``handlers/console_buttons.py`` and re-check everything on the server.
 """
 
