@@ -41,6 +41,7 @@ from bot.core.wizard_buttons import (
     WizardStop,
 )
 from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, GiveUp, Invalid, Rule
+from bot.core.wizard_fields import form_error as form_error
 
 D = TypeVar("D")
 TOKEN = "_token"  # dialog data keys the wizard keeps next to the answers
@@ -398,32 +399,6 @@ class Wizard(Generic[D]):
         self.submit(turn, self.draft(**answers), context)
 
 
-# A refusal worded for a chat step (「送ってください」, 「ボタンから」) reads wrong under a form
-# field; in form mode the wizard says the staff register's form wording instead.
-FORM_WORDING: dict[str, str] = {
-    "common.too_long": "staff.form_too_long",
-    "common.empty": "staff.form_required",
-    "ideas.error_required": "staff.form_required",
-    "initiatives.use_buttons": "staff.form_choose",
-    "ideas.use_buttons": "staff.form_choose",
-    "initiatives.choose_one": "staff.form_choose",
-    "wizard.error_choice": "staff.form_choose",
-    "wizard.error_datetime": "staff.form_datetime",
-    "meetings.error_datetime": "staff.form_datetime",
-    "initiatives.bad_date": "staff.form_datetime",
-    "initiatives.bad_capacity": "staff.form_capacity",
-    "initiatives.bad_count": "staff.form_count",
-    "meetings.error_title": "staff.form_meeting_title",
-    "meetings.error_record": "staff.form_record",
-    "evaluations.use_scores": "staff.form_choose",
-}
-
-
-def form_error(turn: Turn, bad: Invalid) -> str:
-    """The text of a refusal shown under a form field."""
-    return turn.t(FORM_WORDING.get(bad.key, bad.key), **bad.params)
-
-
 def resume_gated(turn: Turn) -> bool:
     """Start the dialog a gate held back (e.g. right after agreeing); False if none waits."""
     wizard = WIZARDS.get(str(turn.dialog.data.get("flow", "")))
@@ -443,7 +418,6 @@ def resume(turn: Turn) -> bool:
 
 
 __all__ = [
-    "FORM_WORDING",
     "WIZARDS",
     "Wizard",
     "WizardAnswer",
@@ -453,7 +427,6 @@ __all__ = [
     "WizardForm",
     "WizardSkip",
     "WizardStop",
-    "form_error",
     "resume",
     "resume_gated",
 ]

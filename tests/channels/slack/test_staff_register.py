@@ -13,7 +13,8 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.wizard import FORM_WORDING, WIZARDS
+from bot.core.wizard import WIZARDS
+from bot.core.wizard_fields import FORM_WORDING
 from bot.i18n import default_catalog
 from handlers import build_router
 from tests.channels.slack.test_console import STAFF, fast_home, open_home
