@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from handlers.idea_actions import StartIdea
+from bot.core.replies import Carousel
+from handlers.idea_actions import BrowseIdeas, StartIdea
 from storage.models import Idea, IdeaCall
 from tests.channels.slack.test_console import STAFF, button_near, fast_home, open_home, press_home
 from tests.channels.slack.test_idea_call_staff_flow import form, values_of
+from tests.support.conversation import Conversation
 from tests.support.initiatives import People, outbox, person_named
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -85,6 +87,10 @@ def test_an_english_reader_gets_the_english_version_staff_wrote(make_slack, engi
     said = told(engine, "Emma")
     assert "The ward's answer:\\nWe will try it from next month." in said
     assert "来月から試します。" not in said
+    # browsing the ideas later, she reads the English version too
+    emma = Conversation(slack.runtime, user="U-emma", name="Emma", language="en")
+    (carousel,) = [r for r in emma.press(BrowseIdeas(call_id)) if isinstance(r, Carousel)]
+    assert ("Ward's answer", "We will try it from next month.") in carousel.cards[0].fields
     with Session(engine) as db:
         idea = db.exec(select(Idea)).one()
     assert (idea.answer, idea.answer_en) == (
