@@ -2,7 +2,7 @@
 
 Each queue is oldest first with its age, a count, the first few items with their buttons and
 「もっと見る」; an empty queue is one line. The console is a neutral :class:`Console` reply; a
-channel that doesn't show one (the simulator's staff pane) gets the dashboard's cards instead.
+channel that doesn't show one gets the dashboard's cards instead (Slack and the simulator do).
 The buttons live in ``handlers/console_buttons.py`` and re-check everything on the server.
 """
 
@@ -16,6 +16,7 @@ from bot.core.replies import Button, Card, Choices, Console, ConsoleItem, Consol
 from bot.core.router import Router
 from bot.core.turn import Turn
 from handlers import dashboard
+from handlers.console_forms import forms_via_console, via_console
 from handlers.idea_actions import StaffIdeas
 from handlers.initiative_actions import StatusMenu
 from handlers.moderation import ShowHistory
@@ -326,6 +327,7 @@ def run_then_show(turn: Turn, fn: Callable[[], None]) -> None:
     """
     before = len(turn.replies)
     fn()
+    forms_via_console(turn, before)  # a modal it opened comes back here when submitted
     said = turn.replies[before:]
     del turn.replies[before:]
     texts = [r.text for r in said if isinstance(r, Text)]
@@ -337,7 +339,7 @@ def run_then_show(turn: Turn, fn: Callable[[], None]) -> None:
             cards.append(r)
         elif not isinstance(r, Text):
             turn.say(r)
-    show(turn, notice="\n".join(texts), cards=tuple(cards))
+    show(turn, notice="\n".join(texts), cards=via_console(tuple(cards)))
 
 
 @router.command("console", staff=True)

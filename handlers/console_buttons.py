@@ -9,6 +9,7 @@ refused with a console that only says no.
 from __future__ import annotations
 
 import dataclasses
+from functools import cache
 from typing import Any, Literal, cast
 
 from sqlmodel import select
@@ -20,8 +21,8 @@ from bot.core.turn import Turn
 from handlers import (
     console,
     dashboard,
+    idea_answer,
     idea_calls,
-    idea_review,
     initiative_facilitation,
     initiative_post_dialog,
     moderation,
@@ -36,6 +37,7 @@ from handlers.console import (
     ConsoleOpen,
     ConsoleRefresh,
 )
+from handlers.console_forms import ConsoleForm, ConsoleVia, forms_via_console, inner_action
 from handlers.idea_actions import AnswerForm, AnswerIdea
 from handlers.initiative_actions import Claim, Match
 from storage.db import is_postgres, stored_id
@@ -138,7 +140,7 @@ def answer(turn: Turn, act: ConsoleAnswer) -> None:
         console.show(turn, notice=turn.t("staff.stale_answered"))
         return
     before = len(turn.replies)
-    idea_review.answer_form(turn, AnswerIdea(act.idea_id))
+    idea_answer.answer_form(turn, AnswerIdea(act.idea_id))
     turn.replies[before:] = [
         dataclasses.replace(r, data=pack(ConsoleAnswerForm(act.idea_id)))
         if isinstance(r, Form)
@@ -152,7 +154,7 @@ def answer_submitted(turn: Turn, act: ConsoleAnswerForm, values: dict[str, Any])
     if console.refused(turn):
         return
     before = len(turn.replies)
-    idea_review.submit_answer(turn, AnswerForm(act.idea_id), values)
+    idea_answer.submit_answer(turn, AnswerForm(act.idea_id), values)
     if any(isinstance(r, FormErrors) for r in turn.replies[before:]):
         return  # the modal stays open with what was typed
     said = turn.replies[before:]
@@ -164,10 +166,13 @@ def answer_submitted(turn: Turn, act: ConsoleAnswerForm, values: dict[str, Any])
 def open_action(turn: Turn, act: ConsoleOpen) -> None:
     if console.refused(turn):
         return
+    before = len(turn.replies)
     if act.what == "post":
         initiative_post_dialog.start_post(turn, "")
+        forms_via_console(turn, before)
     elif act.what == "new_call":
         idea_calls.new_call(turn, "")
+        forms_via_console(turn, before)
     elif act.what == "numbers":
         console.show(turn, cards=(dashboard.month_numbers(turn),))
     elif act.what == "match":
@@ -197,3 +202,45 @@ def match(turn: Turn, act: ConsoleMatch) -> None:
     console.run_then_show(
         turn, lambda: initiative_facilitation.match(turn, Match(act.initiative_id))
     )
+
+
+@cache
+def _routes() -> Router:
+    """Every route, to run the action a console wrapper carries (built once, lazily: this
+    module is itself one of the routers)."""
+    from handlers import build_router
+
+    return build_router()
+
+
+@router.action(ConsoleVia)
+def via(turn: Turn, act: ConsoleVia) -> None:
+    """A button shown inside the console: its own handler, then the console again."""
+    if console.refused(turn):
+        return
+    inner = inner_action(act.inner)
+    handler = _routes().actions.get(type(inner)) if inner is not None else None
+    if handler is None:
+        console.show(turn, notice=turn.t("staff.stale_button"))
+        return
+    console.run_then_show(turn, lambda: handler(turn, inner))
+
+
+@router.form(ConsoleForm)
+def form_submitted(turn: Turn, act: ConsoleForm, values: dict[str, Any]) -> None:
+    """A modal opened from the console: its own submit, then the console (unless the form has
+    errors, when the modal stays open with what was typed)."""
+    if console.refused(turn):
+        return
+    inner = inner_action(act.inner)
+    handler = _routes().forms.get(type(inner)) if inner is not None else None
+    if handler is None:
+        console.show(turn, notice=turn.t("staff.stale_button"))
+        return
+    before = len(turn.replies)
+    handler(turn, inner, values)
+    if any(isinstance(r, FormErrors) for r in turn.replies[before:]):
+        return
+    said = turn.replies[before:]
+    del turn.replies[before:]
+    console.run_then_show(turn, lambda: turn.say(*said))

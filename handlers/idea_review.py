@@ -1,9 +1,7 @@
-"""Staff review of submitted ideas: list them, set 検討中, give the official answer (採用・
-一部採用・不採用 with a text), tell the author and supporters, turn an adopted idea into an
-initiative posted as the ward.
+"""Staff review of submitted ideas: list them, set 検討中, turn an adopted idea into an
+initiative posted as the ward. The official answer itself is ``handlers.idea_answer``.
 
-Final statuses always go through the answer form; the author hears every change, supporters
-one short note per final status. Linking an idea to its initiative is a conditional update, so
+Final statuses always go through the answer form; the author hears every change. Linking an idea to its initiative is a conditional update, so
 two staff members pressing 「取組にする」 at once create one initiative.
 """
 
@@ -12,14 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.actions import pack
-from bot.core.replies import Button, Card, Carousel, Choices, Form, FormErrors, FormField, Text
+from bot.core.replies import Button, Carousel, Choices, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.wizard import Wizard
 from handlers import adopt_form
-from handlers.idea_actions import AnswerForm, AnswerIdea, MakeInitiative, SetIdeaStatus, StaffIdeas
-from handlers.idea_call_form import form_text
-from handlers.idea_calls import find_call, refresh_staff_card
+from handlers.idea_actions import MakeInitiative, SetIdeaStatus, StaffIdeas
+from handlers.idea_answer import reviewable, tell_author
+from handlers.idea_calls import find_call
 from handlers.idea_views import short, staff_idea_card, staff_translator, status_label, thread_key
 from handlers.initiative_actions import Show
 from storage import ledger
@@ -35,20 +33,11 @@ from storage.models import (
     Person,
 )
 from storage.queries import idea_calls as q
-from storage.queries.ideas import FINAL, support_counts, visible_ideas
+from storage.queries.ideas import support_counts, visible_ideas
 
 router = Router()
 
 PAGE = 10
-ANSWER_LIMIT = 2000
-ANSWERABLE = (IdeaStatus.REVIEWING, *FINAL)
-
-
-def _get_idea(turn: Turn, idea_id: int) -> Idea | None:
-    idea = turn.db.get(Idea, idea_id)
-    if idea is None:
-        turn.say_text("common.not_found")
-    return idea
 
 
 @router.action(StaffIdeas)
@@ -84,43 +73,12 @@ def staff_ideas(turn: Turn, act: StaffIdeas) -> None:
     )
 
 
-def _reviewable(turn: Turn, idea_id: int) -> Idea | None:
-    idea = _get_idea(turn, idea_id)
-    if idea is None:
-        return None
-    if idea.status == IdeaStatus.WITHDRAWN:
-        turn.say_text("ideas.idea_withdrawn_staff", id=idea.id)
-        return None
-    return idea
-
-
-def _tell_author(turn: Turn, idea: Idea, call: IdeaCall) -> None:
-    author = turn.db.get(Person, idea.author_id)
-    if author is None or author.deleted:
-        return
-    ta = turn.tr_for(author)
-    fields = [
-        (ta("ideas.field_your_idea"), short(idea.body, 100)),
-        (ta("ideas.field_status"), status_label(ta, idea.status)),
-    ]
-    turn.notify(
-        author,
-        Card(
-            title=ta("ideas.answer_notice_title", title=call.title),
-            body=idea.answer or ta("ideas.status_changed_body"),
-            fields=tuple(fields),
-            badge=status_label(ta, idea.status),
-        ),
-        kind="notice",
-    )
-
-
 @router.action(SetIdeaStatus)
 def set_status(turn: Turn, act: SetIdeaStatus) -> None:
     """Only 検討中 is set without an answer; final statuses always go through the answer form."""
     if not turn.require_staff():
         return
-    idea = _reviewable(turn, act.idea_id)
+    idea = reviewable(turn, act.idea_id)
     if idea is None:
         return
     if act.status != IdeaStatus.REVIEWING or idea.status != IdeaStatus.RECEIVED:
@@ -131,127 +89,9 @@ def set_status(turn: Turn, act: SetIdeaStatus) -> None:
     turn.db.add(idea)
     turn.audit("idea.status", "idea", idea.id, status=IdeaStatus(idea.status).value)
     call = stored_row(turn.db, IdeaCall, idea.call_id)
-    _tell_author(turn, idea, call)
+    tell_author(turn, idea, call)
     turn.say_text("ideas.status_set", id=idea.id, status=status_label(turn.t, idea.status))
     turn.say(staff_idea_card(turn.db, idea, turn.t, turn.ward))
-
-
-@router.action(AnswerIdea)
-def answer_form(turn: Turn, act: AnswerIdea) -> None:
-    if not turn.require_staff():
-        return
-    idea = _reviewable(turn, act.idea_id)
-    if idea is None:
-        return
-    t = turn.t
-    initial = act.status if act.status in ANSWERABLE else IdeaStatus.ADOPTED
-    turn.say(
-        Form(
-            title=t("ideas.answer_form_title", id=idea.id),
-            fields=(
-                FormField(
-                    name="status",
-                    label=t("ideas.field_status"),
-                    input="select",
-                    options=tuple((s.value, status_label(t, s)) for s in ANSWERABLE),
-                    initial=initial.value,
-                ),
-                FormField(
-                    name="answer",
-                    label=t("ideas.form_answer"),
-                    input="textarea",
-                    max_length=ANSWER_LIMIT,
-                    initial=idea.answer,
-                    hint=t("ideas.form_answer_hint", idea=short(idea.body, 80)),
-                ),
-            ),
-            submit_label=t("ideas.form_answer_submit"),
-            data=pack(AnswerForm(stored_id(idea.id))),
-        )
-    )
-
-
-@router.form(AnswerForm)
-def submit_answer(turn: Turn, act: AnswerForm, values: dict[str, Any]) -> None:
-    if not turn.require_staff():
-        return
-    idea = _reviewable(turn, act.idea_id)
-    if idea is None:
-        return
-    t = turn.t
-    errors: list[tuple[str, str]] = []
-    raw_status = form_text(values.get("status"))
-    status = next((s for s in ANSWERABLE if s.value == raw_status), None)
-    if status is None:
-        errors.append(("status", t("ideas.error_status")))
-    answer = form_text(values.get("answer"))
-    if not answer:
-        errors.append(("answer", t("ideas.error_required")))
-    elif len(answer) > ANSWER_LIMIT:
-        errors.append(("answer", t("common.too_long", limit=ANSWER_LIMIT, length=len(answer))))
-    if errors:
-        turn.say(FormErrors(errors=tuple(errors)))
-        return
-    assert status is not None
-    if status == idea.status and answer == idea.answer:
-        turn.say_text("ideas.status_unchanged", status=status_label(t, status))
-        return
-    previous = idea.status
-    idea.status = status
-    idea.answer = answer
-    idea.answered_by = turn.person.id
-    idea.answered_at = turn.now
-    idea.updated_at = turn.now
-    turn.db.add(idea)
-    ledger.idea_answered(turn.db, idea, turn.now)
-    turn.audit(
-        "idea.answered", "idea", idea.id, status=status.value, previous=IdeaStatus(previous).value
-    )
-    call = stored_row(turn.db, IdeaCall, idea.call_id)
-    _tell_author(turn, idea, call)
-    if status in FINAL and status != previous:
-        _tell_supporters(turn, idea, call)
-    st = staff_translator(turn.catalog, turn.config)
-    turn.notify_staff(
-        staff_idea_card(turn.db, idea, st, turn.ward), thread_key=thread_key(stored_id(call.id))
-    )
-    refresh_staff_card(turn, call)
-    turn.say_text("ideas.answer_saved", id=idea.id, status=status_label(t, status))
-    if status in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY) and idea.initiative_id is None:
-        turn.say(
-            Choices(
-                text=t("ideas.make_initiative_prompt"),
-                buttons=(
-                    Button(
-                        label=t("ideas.button_make_initiative"),
-                        data=pack(MakeInitiative(stored_id(idea.id))),
-                        style="primary",
-                    ),
-                ),
-            )
-        )
-
-
-def _tell_supporters(turn: Turn, idea: Idea, call: IdeaCall) -> None:
-    """Supporters get one short note per final status (not the whole answer, not 検討中)."""
-    ids = q.supporter_ids(turn.db, idea.id)
-    for person in q.people(turn.db, ids):
-        if person.deleted or person.id == idea.author_id:
-            continue
-        tp = turn.tr_for(person)
-        turn.notify(
-            person,
-            Text(
-                text=tp(
-                    "ideas.supporter_note",
-                    title=call.title,
-                    idea=short(idea.body, 40),
-                    status=status_label(tp, idea.status),
-                )
-            ),
-            kind="notice",
-            dedupe_key=f"idea:{idea.id}:supporters:{IdeaStatus(idea.status).value}:{person.id}",
-        )
 
 
 class _AlreadyLinked(Exception):
@@ -272,7 +112,7 @@ def _adoptable(turn: Turn, idea_id: int) -> Idea | None:
     """An adopted idea with no initiative yet (staff re-checked), or None after saying why."""
     if not turn.require_staff():
         return None
-    idea = _reviewable(turn, idea_id)
+    idea = reviewable(turn, idea_id)
     if idea is None:
         return None
     if idea.status not in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY):

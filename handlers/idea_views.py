@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.core.actions import pack
 from bot.core.replies import Button, Card
-from bot.i18n import Catalog, Translator
+from bot.i18n import Catalog, Translator, reading
 from bot.settings import Settings
 from bot.ward import Ward
 from handlers.idea_actions import (
@@ -192,6 +192,8 @@ def staff_idea_card(
     ]
     if idea.answer:
         fields.append((t("ideas.field_answer"), idea.answer))
+    if idea.answer_en:
+        fields.append((t("staff.form_answer_en"), idea.answer_en))
     buttons: list[Button] = []
     if idea.status != IdeaStatus.WITHDRAWN:
         buttons.append(
@@ -258,8 +260,9 @@ def resident_idea_card(
         fields.append((t("ideas.field_answer_due"), answer_due))
     if idea.reason:
         fields.insert(1, (t("ideas.field_reason"), idea.reason))
-    if idea.answer and idea.status in FINAL:
-        fields.append((t("ideas.field_answer"), idea.answer))
+    if idea.answer and idea.status in FINAL:  # English readers: staff's English version, if any
+        shown = idea.answer_en if t.language == "en" and idea.answer_en else idea.answer
+        fields.append((t("ideas.field_answer"), shown))
     buttons: list[Button] = []
     own = idea.author_id == viewer_id
     if supported and not own:
@@ -335,5 +338,6 @@ def summary_card(db: Session, call: IdeaCall, t: Translator) -> Card:
 
 
 def staff_translator(catalog: Catalog, config: Settings) -> Translator:
-    """The staff channel is shared: it speaks the deployment's default language."""
-    return catalog.translator(config.default_language)
+    """The staff channel is shared: it speaks the deployment's default language, in the staff
+    register (plain Japanese, never やさしい日本語)."""
+    return catalog.translator(reading(config.default_language or "ja", staff=True))

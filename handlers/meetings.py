@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.replies import Text
 from bot.core.router import Router
 from bot.core.turn import Turn
 from bot.core.wizard import Wizard
 from handlers import meeting_form
+from handlers.idea_views import staff_translator
 from handlers.meeting_access import can_schedule_for, invitees
 from handlers.meeting_actions import RECORD_FOLLOWUPS as RECORD_FOLLOWUPS
 from handlers.meeting_actions import Answer as Answer  # re-export: tests on main import it here
@@ -88,7 +90,28 @@ def create_meeting(turn: Turn, target: str, draft: MeetingDraft) -> Meeting:
         )
     plan_record(turn, meeting)
     turn.audit("meeting.create", "meeting", meeting.id, target=target)
+    _tell_staff(turn, meeting)
     return meeting
+
+
+def _tell_staff(turn: Turn, meeting: Meeting) -> None:
+    """A meeting for an initiative is announced in its #staff thread (through the outbox), so
+    staff learn of a meeting a resident set without having to look."""
+    if meeting.initiative_id is None:
+        return
+    st = staff_translator(turn.catalog, turn.config)
+    text = st(
+        "staff.meeting_created",
+        title=meeting.title,
+        when=when_text(st, turn.tz, meeting.starts_at, meeting.ends_at),
+        where=where_text(st, meeting),
+        name=turn.person.display_name,
+    )
+    turn.notify_staff(
+        Text(text=text),
+        thread_key=f"initiative:{meeting.initiative_id}",
+        dedupe_key=f"meeting:{meeting.id}:staff_created",
+    )
 
 
 def created(turn: Turn, draft: MeetingDraft, target: str) -> None:

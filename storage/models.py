@@ -237,6 +237,7 @@ class Idea(SQLModel, table=True):
     anonymous: bool = False  # to other residents; staff always see the author
     status: IdeaStatus = Field(default=IdeaStatus.RECEIVED, sa_type=String(16), index=True)
     answer: str | None = Field(default=None, max_length=2000)
+    answer_en: str | None = Field(default=None, max_length=2000)  # for English readers
     answered_by: int | None = Field(default=None, foreign_key="person.id")
     answered_at: datetime | None = _dt()
     initiative_id: int | None = Field(default=None, foreign_key="initiative.id")

@@ -86,22 +86,22 @@ def test_dashboard_for_staff(runtime, engine, clock):
     replies = staff.command("dashboard")
     cards = {c.title: c for c in replies if isinstance(c, Card)}
     assert list(cards) == [
-        "担当者まちの 取組",
-        "回答まちの アイデア",
-        "今週の 会議",
-        "受付中の アイデア募集",
-        "今月の 協働の数字",
+        "担当者待ちの取組",
+        "回答待ちのアイデア",
+        "今週の会議",
+        "受付中のアイデア募集",
+        "今月の協働の数字",
     ]
-    waiting = cards["担当者まちの 取組"]
+    waiting = cards["担当者待ちの取組"]
     assert "Needs a facilitator" in waiting.body and "Has one" not in waiting.body
     assert waiting.badge == "2件"  # "Old" also waits
-    assert cards["回答まちの アイデア"].badge == "2件"
-    week = cards["今週の 会議"].body
+    assert cards["回答待ちのアイデア"].badge == "2件"
+    week = cards["今週の会議"].body
     assert "Held Mon" in week and "Fri talk" in week
     assert "Next week" not in week and "Off" not in week
-    assert "Benches（アイデア 3件" in cards["受付中の アイデア募集"].body
-    assert "Closed one" not in cards["受付中の アイデア募集"].body
-    numbers = dict(cards["今月の 協働の数字"].fields)
+    assert "Benches（アイデア 3件" in cards["受付中のアイデア募集"].body
+    assert "Closed one" not in cards["受付中のアイデア募集"].body
+    numbers = dict(cards["今月の協働の数字"].fields)
     assert numbers == {
         "投稿された取組": "2",
         "参加の申込み": "1",

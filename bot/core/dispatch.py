@@ -36,7 +36,7 @@ from bot.core.replies import Reply, Text
 from bot.core.router import Router
 from bot.core.text import sanitize
 from bot.core.turn import Turn
-from bot.i18n import Catalog, register_for
+from bot.i18n import Catalog, reading, register_for
 from bot.logs import pseudonym
 from bot.settings import Settings
 from bot.ward import Ward
@@ -172,7 +172,7 @@ class Dispatcher:
             # A guard's refusal undoes the turn but keeps the claim (no second transaction).
             turn_writes = db.begin_nested()
             person = self._identify(db, event)
-            language = person.language
+            language = reading(person.language, staff=person.is_staff)
             created: list[Any] = []
             changed: list[Any] = []
 
@@ -218,7 +218,7 @@ class Dispatcher:
                 replies=list(turn.replies),
                 notified=list(turn.notified),
                 person_id=person.id,
-                language=person.language,
+                language=reading(person.language, staff=person.is_staff),
             )
 
     def _record_only(self, event: Inbound) -> str:

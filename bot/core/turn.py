@@ -19,7 +19,7 @@ from bot.core.capabilities import ChannelInfo, channel_info
 from bot.core.dialog import Dialog
 from bot.core.events import Inbound
 from bot.core.replies import Reply, Text, to_json
-from bot.i18n import Catalog, Translator
+from bot.i18n import Catalog, Translator, reading
 from bot.settings import Settings
 from bot.ward import Ward
 from storage import outbox
@@ -52,14 +52,15 @@ class Turn:
     # ------------------------------------------------------------------ language and time
     @property
     def language(self) -> str:
-        return self.person.language
+        """The register this person reads: staff read plain Japanese, never やさしい日本語."""
+        return reading(self.person.language, staff=self.person.is_staff)
 
     @property
     def t(self) -> Translator:
-        return self.catalog.translator(self.person.language)
+        return self.catalog.translator(self.language)
 
     def tr_for(self, person: Person) -> Translator:
-        return self.catalog.translator(person.language)
+        return self.catalog.translator(reading(person.language, staff=person.is_staff))
 
     @property
     def tz(self) -> ZoneInfo:

@@ -41,6 +41,7 @@ from bot.core.wizard_buttons import (
     WizardStop,
 )
 from bot.core.wizard_fields import ChoiceField, DateTimeField, Field, GiveUp, Invalid, Rule
+from bot.core.wizard_fields import form_error as form_error
 
 D = TypeVar("D")
 TOKEN = "_token"  # dialog data keys the wizard keeps next to the answers
@@ -393,7 +394,7 @@ class Wizard(Generic[D]):
             return turn.say_text(self.refused)
         answers, refused = self.check_all(turn, values, form=True)
         if refused:
-            errors = tuple((name, turn.t(bad.key, **bad.params)) for name, bad in refused)
+            errors = tuple((name, form_error(turn, bad)) for name, bad in refused)
             return turn.say(FormErrors(errors=errors))
         self.submit(turn, self.draft(**answers), context)
 

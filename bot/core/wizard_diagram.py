@@ -66,7 +66,7 @@ def mermaid(wizard: Wizard[Any], catalog: Catalog) -> str:
     lines = ["stateDiagram-v2"]
     if wizard.forms:
         lines.append("    [*] --> form: staff, channel supports Form")
-        lines.append("    form --> form: refused / FormErrors (same messages as the steps)")
+        lines.append("    form --> form: refused / FormErrors (the same refusals, in form wording)")
         lines.append("    form --> [*]: valid / submit(draft)")
     if not steps:
         return "\n".join(lines)

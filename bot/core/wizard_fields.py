@@ -34,6 +34,32 @@ class GiveUp(Invalid):
     """A refusal that ends the dialog instead of asking again (e.g. too many wrong tries)."""
 
 
+# A refusal worded for a chat step (「送ってください」, 「ボタンから」) reads wrong under a form
+# field; in form mode the wizard says the staff register's form wording instead.
+FORM_WORDING: dict[str, str] = {
+    "common.too_long": "staff.form_too_long",
+    "common.empty": "staff.form_required",
+    "ideas.error_required": "staff.form_required",
+    "initiatives.use_buttons": "staff.form_choose",
+    "ideas.use_buttons": "staff.form_choose",
+    "initiatives.choose_one": "staff.form_choose",
+    "wizard.error_choice": "staff.form_choose",
+    "wizard.error_datetime": "staff.form_datetime",
+    "meetings.error_datetime": "staff.form_datetime",
+    "initiatives.bad_date": "staff.form_datetime",
+    "initiatives.bad_capacity": "staff.form_capacity",
+    "initiatives.bad_count": "staff.form_count",
+    "meetings.error_title": "staff.form_meeting_title",
+    "meetings.error_record": "staff.form_record",
+    "evaluations.use_scores": "staff.form_choose",
+}
+
+
+def form_error(turn: Turn, bad: Invalid) -> str:
+    """The text of a refusal shown under a form field."""
+    return turn.t(FORM_WORDING.get(bad.key, bad.key), **bad.params)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Field:
     name: str

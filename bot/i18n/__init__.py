@@ -36,6 +36,12 @@ def register_for(hint: str | None, default: str) -> str:
     return default if default in REGISTERS else "ja"
 
 
+def reading(language: str, *, staff: bool = False) -> str:
+    """The register a person reads: ward staff get the staff register (plain standard Japanese,
+    no phrase spacing) even where the deployment's default for new people is やさしい日本語."""
+    return "ja" if staff and language == "easy" else language
+
+
 class Catalog:
     def __init__(self, entries: Mapping[str, Mapping[str, str]]):
         self._entries = dict(entries)

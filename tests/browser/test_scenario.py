@@ -68,15 +68,15 @@ def test_post_join_notify_meeting_and_reminder(sim, clock):
     phone.wait_for_text("参加したいと 言っています")
     sim.shot("poster-notified")
 
-    # staff set up a meeting from the initiative's card in #staff
+    # staff set up a meeting from the initiative's card in #staff (staff read ふつう: 始まり)
     slack.choose("yamamoto")
     slack.open("staff")
     slack.wait_for_text("公園の 花だんを いっしょに")
     slack.tap("集いを設定")
     start = (clock.now() + timedelta(days=3)).astimezone(sim_tz()).replace(hour=14, minute=0)
     slack.fill("名前", "花だん 準備の集い")
-    slack.fill("はじまり", start.strftime("%Y-%m-%dT%H:%M"))
-    slack.fill("おわり", (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    slack.fill("始まり", start.strftime("%Y-%m-%dT%H:%M"))
+    slack.fill("終わり", (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     slack.fill("場所", "阿佐谷地域区民センター")
     sim.shot("meeting-form")
     slack.submit()

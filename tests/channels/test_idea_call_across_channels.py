@@ -102,7 +102,7 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     assert slack.press(STAFF, preview["公開する"], channel=f"D-{STAFF}").status_code == 200
     with Session(engine) as db:
         assert db.get(IdeaCall, call.id).status == "open"
-    assert "1人に お知らせします" in str(slack_api.calls[-1].args)
+    assert "1人にお知らせします" in str(slack_api.calls[-1].args)
 
     # -- 3. the outbox is drained: the follower's LINE gets the announcement, in Japanese
     before = len(line_api.requests)
@@ -159,7 +159,7 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
         )
         for idea in (first, second)
     }
-    assert "鈴木（区民には 匿名）" in str(cards[second.id].args)  # staff always see who
+    assert "鈴木（区民には匿名）" in str(cards[second.id].args)  # staff always see who
     review = slack_buttons([cards[second.id]])
     assert {"回答する", "採用"} <= set(review), review
 
@@ -191,7 +191,7 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     }
     assert slack.submit(STAFF, answer_view, answer).status_code == 200
     after_answer = slack_api.calls[posted_before:]
-    assert "「採用」に しました" in str([c.args for c in after_answer])
+    assert "「採用」にしました" in str([c.args for c in after_answer])
     (offer,) = [c for c in after_answer if "取組にする" in slack_buttons([c])]
     assert offer.args["channel"] == STAFF  # posted to the staff member's DM with the bot
     where = f"D{STAFF}"  # ... which Slack reports as a D… conversation id

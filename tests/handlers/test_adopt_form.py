@@ -57,7 +57,7 @@ def test_the_modal_is_prefilled_validated_and_credits_the_author(
     assert link.buttons[0].data.endswith(f":{ini.id}") and Show.prefix in link.buttons[0].data
 
     staff.press(MakeInitiative(idea_id))  # the old button again: says so, no second one
-    assert "もう 取組" in staff.text
+    assert "もう取組" in staff.text
     assert count(engine, "initiative") == 1
 
 

@@ -132,12 +132,12 @@ async def test_the_call_closes_at_the_deadline_and_the_summary_is_posted_once(
     assert len(summaries) == 1
     fields = dict(summaries[0].payload[0]["fields"])
     assert fields["アイデア数"] == "2" and fields["未回答"] == "2"
-    assert "人気の アイデア" in fields["賛同の 多い アイデア"]
-    assert "もうひとつの アイデア" in fields["未回答の アイデア"]
+    assert "人気の アイデア" in fields["賛同の多いアイデア"]
+    assert "もうひとつの アイデア" in fields["未回答のアイデア"]
 
     # closing by hand afterwards changes nothing and posts no second summary
     staff.press(CloseCall(call_id, True))
-    assert "募集中では ありません" in staff.text
+    assert "募集中ではありません" in staff.text
     assert len(rows(engine, dedupe_key=f"idea_call:{call_id}:summary")) == 1
     await runtime.outbox.drain()
     posted = [r for key, r in messenger.staff_posts if key == f"idea_call:{call_id}"]
@@ -150,7 +150,7 @@ async def test_the_call_closes_at_the_deadline_and_the_summary_is_posted_once(
 def test_staff_can_close_early_after_confirming(runtime, engine, staff, open_call):
     call_id = open_call()
     staff.press(CloseCall(call_id))
-    assert "いま 締め切りますか" in staff.text
+    assert "今すぐ締め切りますか" in staff.text
     with session_scope(engine) as db:
         assert db.get(IdeaCall, call_id).status == "open"
     staff.tap("締め切る")

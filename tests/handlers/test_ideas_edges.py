@@ -98,7 +98,7 @@ def test_the_call_form_enforces_the_limit_its_declaration_names(
     form = next(x for x in staff.command("new_call") if isinstance(x, Form))
     staff.submit(form.data, call_values(clock, title="あ" * 81))
     (errors,) = [x for x in staff.last if isinstance(x, FormErrors)]
-    assert errors.errors == (("title", "80文字以内で 送ってください（いま 81文字）。"),)
+    assert errors.errors == (("title", "80文字以内で入力してください（現在81文字）。"),)
     assert count(engine, "idea_call") == 0
     title, *rest = idea_calls.IDEA_CALL.fields
     narrower = dataclasses.replace(title, max_length=10)
@@ -107,7 +107,7 @@ def test_the_call_form_enforces_the_limit_its_declaration_names(
     monkeypatch.setattr(idea_calls, "IDEA_CALL", changed)
     staff.submit(form.data, call_values(clock, title="あ" * 11))
     (errors,) = [x for x in staff.last if isinstance(x, FormErrors)]
-    assert errors.errors == (("title", "10文字以内で 送ってください（いま 11文字）。"),)
+    assert errors.errors == (("title", "10文字以内で入力してください（現在11文字）。"),)
     monkeypatch.undo()
     staff.submit(form.data, call_values(clock, title="あ" * 11))
     assert count(engine, "idea_call") == 1

@@ -78,7 +78,7 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
     other.command("ideas")
     assert "募集中の アイデア募集は ありません" in other.text
     staff.tap("公開する")
-    assert "1人に お知らせします" in staff.text
+    assert "1人にお知らせします" in staff.text
 
     # -- the follower is told; the non-follower is not; staff channel gets the card
     await runtime.outbox.drain()
@@ -112,8 +112,8 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
     await runtime.outbox.drain()
     thread = [replies for key, replies in slack.staff_posts if key == f"idea_call:{call_id}"]
     staff_texts = "\n".join(texts_of(r) for r in thread)
-    assert "新しい アイデア #" in staff_texts
-    assert "鈴木（区民には 匿名）" in staff_texts  # staff always see who
+    assert "新しいアイデア #" in staff_texts
+    assert "鈴木（区民には匿名）" in staff_texts  # staff always see who
 
     # -- browsing: anonymous shown as 匿名; support once; not your own
     follower.press(BrowseIdeas(call_id))
@@ -142,7 +142,7 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
     staff.submit(
         AnswerForm(theirs.id), {"status": "adopted", "answer": "来月から 試します。ありがとう！"}
     )
-    assert "「採用」に しました" in staff.text
+    assert "「採用」にしました" in staff.text
     await runtime.outbox.drain()
     told = messenger.pushes["U-other"]
     answer = next(r for r in told if isinstance(r, Card))
@@ -171,7 +171,7 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
         } <= actions
     # the old button pressed again changes nothing
     staff.press(MakeInitiative(theirs.id))
-    assert "もう 取組" in staff.text
+    assert "もう取組" in staff.text
     assert count(engine, "initiative") == 1
     await runtime.outbox.drain()
     assert any(isinstance(r, Text) and "取組「" in r.text for r in messenger.pushes["U-other"])

@@ -70,7 +70,7 @@ def test_residents_cannot_open_publish_edit_or_close_a_call(
 
     staff.press(PublishCall(call_id))
     staff.press(PublishCall(call_id))  # double tap: one announcement only
-    assert "もう 公開されています" in staff.text
+    assert "もう公開されています" in staff.text
     assert len(person_rows(engine)) == 1
 
     r.press(EditCall(call_id))
@@ -125,7 +125,7 @@ def test_residents_cannot_answer_or_adopt_and_only_the_author_changes_an_idea(
     staff.press(SetIdeaStatus(idea_id, IdeaStatus.REVIEWING))
     assert idea_row(engine, idea_id).status == IdeaStatus.REVIEWING
     staff.press(SetIdeaStatus(idea_id, IdeaStatus.REVIEWING))  # again: nothing changes
-    assert "変更は ありません" in staff.text
+    assert "変更はありません" in staff.text
 
 
 def test_a_private_call_hides_ideas_from_residents(runtime, engine, resident, open_call):

@@ -256,7 +256,7 @@ def test_staff_claim_match_invite_and_form(people, engine):
 
     staff = people("S-1", "区職員", staff=True)
     staff.press(a.Claim(ini.id))
-    assert "担当に なりました" in staff.text
+    assert "担当になりました" in staff.text
     assert latest(engine).facilitator_id == person_id(engine, "区職員")
     staff.press(a.Match(ini.id))
     assert "防災ネット" in staff.text and "できること：人手" in staff.text

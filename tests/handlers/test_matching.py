@@ -79,7 +79,7 @@ def test_no_fit_says_so(people, engine):
     staff = people("S-1", "区職員", staff=True)
     staff.press(a.Match(latest(engine).id))
     assert _lines(staff.text) == []
-    assert "合いそうな 主体は 見つかりませんでした" in staff.text, staff.text
+    assert "協働先の候補は見つかりませんでした" in staff.text, staff.text
 
 
 def test_an_invitation_reaches_the_members_or_the_profiles_owner_only(people, engine):

@@ -178,3 +178,29 @@ def test_idea_meeting_invites_followers_of_the_calls_categories(runtime, engine)
         assert db.get(Meeting, mid).idea_call_id == call_id
         invited = [r.person_id for r in db.exec(select(Rsvp)).all()]
     assert invited == [follower]
+
+
+def resident_schedules(runtime, engine) -> int:
+    """The poster walks the meeting dialog on LINE/simulator; returns the initiative id."""
+    poster, poster_id = person(runtime, "U-hanako")
+    ini = initiative(engine, poster_id)
+    poster.press(ScheduleMeeting(ini))
+    poster.say("花壇の準備会")
+    poster.press(picker(poster.last).data, datetime=local(MEETING))
+    poster.press(picker(poster.last).data, datetime=local(MEETING + timedelta(hours=2)))
+    poster.say("みどり集会所")
+    poster.tap("10人")
+    poster.tap("前日10時と 1時間前")
+    poster.tap("なし")
+    poster.tap("つくる")
+    assert "つくりました" in poster.text
+    return ini
+
+
+def test_a_meeting_a_resident_sets_is_announced_in_the_initiatives_staff_thread(runtime, engine):
+    ini = resident_schedules(runtime, engine)
+    (post,) = [r for r in rows(engine, audience="staff") if r.thread_key == f"initiative:{ini}"]
+    text = post.payload[0]["text"]
+    assert "集いが設定されました" in text and "花壇の準備会" in text
+    assert "2026/11/27" in text and "みどり集会所" in text and "U-hanako" in text
+    assert " 日時" not in text  # staff read plain Japanese, not the spaced register

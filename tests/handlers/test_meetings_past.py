@@ -31,10 +31,10 @@ def test_the_organiser_finds_a_past_meeting_in_plans_and_records_it(runtime, eng
     staff.command("plans")
     [card] = past_cards(staff)
     assert card.title == "準備の集い"
-    assert "を のこしてください" in card.body and "1人" in card.body
-    assert [b.label for b in card.buttons] == ["記録を のこす"]
+    assert "記録をのこしてください" in card.body and "1人" in card.body
+    assert [b.label for b in card.buttons] == ["記録を残す"]
     assert card.links == ()  # no calendar for a meeting that is over
-    staff.tap("記録を のこす")
+    staff.tap("記録を残す")
     staff.say("花の種類を決めました。")
     assert "保存しました" in staff.text
     with Session(engine) as db:
@@ -42,7 +42,7 @@ def test_the_organiser_finds_a_past_meeting_in_plans_and_records_it(runtime, eng
         assert (m.record, m.status) == ("花の種類を決めました。", "held")
     staff.command("plans")
     [card] = past_cards(staff)
-    assert "記録は のこしてあります" in card.body  # still there, to correct the record
+    assert "記録はのこしてあります" in card.body  # still there, to correct the record
 
 
 def test_only_the_organiser_and_only_the_last_14_days_and_not_cancelled(runtime, engine, clock):

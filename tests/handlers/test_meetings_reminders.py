@@ -115,7 +115,7 @@ def test_reschedule_replaces_pending_reminders_and_tells_attendees(runtime, engi
         staff.last[0].data,
         {"starts_at": local(new_start), "ends_at": local(new_start + timedelta(hours=1))},
     )
-    assert "変えました" in staff.text
+    assert "変更しました" in staff.text
     now_pending = pending(engine)
     assert [d for d, _ in now_pending] == [
         DAY_BEFORE + timedelta(days=7),

@@ -53,6 +53,8 @@ DENIED = {
     # the staff console's buttons and the 投稿者を停止 いいえ (issue 16)
     "ConsoleMore", "ConsoleClaim", "ConsoleDecide", "ConsoleAnswer", "ConsoleAnswerForm",
     "ConsoleOpen", "ConsoleMatch", "ConsoleRefresh", "KeepSuspend",
+    # a button or modal reached from the console (carries the action it wraps, e.g. 担当する)
+    "ConsoleVia", "ConsoleForm",
     # the wizard's buttons (bot/core/wizard.py), with no dialog of the forger's open
     "WizardAnswer", "WizardSkip", "WizardDone", "WizardEdit", "WizardConfirm", "WizardStop",
     # 協働評価: partners of a completed initiative only (its poster only for Publish)
@@ -189,6 +191,11 @@ def forged(cls: type, ids: dict[str, int]) -> Any:
             values[f.name] = "ipost_staff"  # a declared dialog only staff may run
         elif f.name == "target":
             values[f.name] = f"initiative:{ids['initiative_id']}"
+        elif f.name == "inner":  # a console wrapper aimed at a real change
+            if cls.__name__ == "ConsoleForm":
+                values[f.name] = pack_named("AnswerForm", idea_id=ids["idea_id"])
+            else:
+                values[f.name] = pack_named("Claim", initiative_id=ids["initiative_id"])
         else:
             values[f.name] = "x"
     return cls(**values)
@@ -280,7 +287,7 @@ def test_the_world_has_what_the_table_needs(world, engine):
     assert "秘密の参加者" in shown and "秘密のひとこと" in shown  # the poster may see them
 
 
-AIMED = ("SetStatus", "CloseCall", "SetIdeaStatus", "ConfirmCancel", "Decide")
+AIMED = ("SetStatus", "CloseCall", "SetIdeaStatus", "ConfirmCancel", "Decide", "ConsoleVia")
 
 
 @pytest.mark.parametrize("name", AIMED)

@@ -20,7 +20,15 @@ from bot.clock import Clock
 from bot.core.capabilities import declare
 from bot.core.events import Inbound
 from bot.core.ports import Delivery, DeliveryStatus
-from bot.core.replies import Carousel, DatetimeRequest, Form, FormErrors, Reply, to_json
+from bot.core.replies import (
+    Carousel,
+    Console,
+    DatetimeRequest,
+    Form,
+    FormErrors,
+    Reply,
+    to_json,
+)
 
 FEED_LIMIT = 300
 STAFF = "#staff"
@@ -187,17 +195,23 @@ class SimulatorMessenger:
 
     channel = "simulator"
     # The phone pane shows chat replies, the staff (Slack-like) pane shows forms too.
-    capabilities = declare("simulator", (Form, FormErrors, DatetimeRequest, Carousel))
+    capabilities = declare("simulator", (Form, FormErrors, DatetimeRequest, Carousel, Console))
 
     def __init__(self, hub: Hub):
         self.hub = hub
 
     async def reply(self, event: Inbound, replies: Sequence[Reply]) -> None:
         persona = event.address.user_id
+        consoles = [r for r in replies if isinstance(r, Console)]
+        rest = [r for r in replies if not isinstance(r, Console)]
+        if consoles:  # like Slack: the console is the Home tab, wherever it was asked for
+            self.hub.set_home(persona, consoles[-1:])
         if event.raw.get("surface") == "home":
-            self.hub.set_home(persona, replies)
-        else:
-            self.hub.add(persona, "bot", replies)
+            shown = [r for r in rest if not isinstance(r, Form | FormErrors)]  # modals: direct
+            if not consoles and shown:
+                self.hub.set_home(persona, shown)
+        elif rest:
+            self.hub.add(persona, "bot", rest)
 
     async def push(self, external_id: str, replies: Sequence[Reply], *, retry_key: str) -> Delivery:
         # A retried row reuses its retry key: show it once (like LINE's X-Line-Retry-Key).

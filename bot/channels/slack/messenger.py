@@ -105,6 +105,7 @@ class SlackMessenger:
         help_lines: Callable[[str | None], list[str]] | None = None,
         thread_link_label: Callable[[str | None], str] | None = None,
         console_published: Callable[[str | None], str] | None = None,
+        required_mark: Callable[[str | None], str] | None = None,
     ):
         self.client = client
         self.engine = engine
@@ -114,6 +115,7 @@ class SlackMessenger:
         self.help_lines = help_lines or (lambda _lang: [])
         self.thread_link_label = thread_link_label or (lambda _lang: "thread")
         self.console_published = console_published or (lambda _lang: "")
+        self.required_mark = required_mark or (lambda _lang: "")
         self.disabled: str | None = None  # why Slack refuses us (tokens_revoked, app_uninstalled)
         self.home_interval = HOME_INTERVAL
         self.track: Callable[[asyncio.Task[Any]], None] = lambda _task: None  # Inflight.add
@@ -203,7 +205,12 @@ class SlackMessenger:
         if errors is not None:
             await handle.ack(**render.form_errors(errors, handle.block_ids))
         elif form is not None:
-            view = render.modal(form, self.tz, close_label=self.close_label(event.language))
+            view = render.modal(
+                form,
+                self.tz,
+                close_label=self.close_label(event.language),
+                required_mark=self.required_mark(event.language),
+            )
             await handle.ack(response_action="update", view=view)
         else:
             await handle.ack()
@@ -215,7 +222,12 @@ class SlackMessenger:
         form = next((r for r in replies if isinstance(r, Form)), None)
         if form is None or not handle.trigger_id:
             return replies
-        view = render.modal(form, self.tz, close_label=self.close_label(event.language))
+        view = render.modal(
+            form,
+            self.tz,
+            close_label=self.close_label(event.language),
+            required_mark=self.required_mark(event.language),
+        )
         if handle.in_modal:
             await self.client.views_push(trigger_id=handle.trigger_id, view=view)  # from a modal
         else:

@@ -354,8 +354,13 @@ def _element(f: FormField, tz: ZoneInfo) -> dict[str, Any]:
     return e
 
 
-def modal(form: Form, tz: ZoneInfo, *, close_label: str | None = None) -> dict[str, Any]:
-    """A Slack modal: one input block per field; ``private_metadata`` = the packed submit."""
+def modal(
+    form: Form, tz: ZoneInfo, *, close_label: str | None = None, required_mark: str = ""
+) -> dict[str, Any]:
+    """A Slack modal: one input block per field; ``private_metadata`` = the packed submit.
+
+    ``required_mark`` (the catalog's 「（必須）」) follows each required label: Slack marks only
+    the optional ones itself."""
     if len(form.data) > PRIVATE_METADATA:
         raise ValueError("form data is longer than Slack's private_metadata")
     blocks = []
@@ -363,7 +368,7 @@ def modal(form: Form, tz: ZoneInfo, *, close_label: str | None = None) -> dict[s
         block: dict[str, Any] = {
             "type": "input",
             "block_id": f.name[:ID_LENGTH],
-            "label": plain(f.label, LABEL_TEXT),
+            "label": plain(f.label + (required_mark if f.required else ""), LABEL_TEXT),
             "optional": not f.required,
             "element": _element(f, tz),
         }

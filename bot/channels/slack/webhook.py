@@ -22,6 +22,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from bot.channels.slack.bolt_app import add_retry_handlers, build_bolt_app, make_client
 from bot.channels.slack.messenger import SlackMessenger
 from bot.http_json import BadBody, parse_json, refuse, text_of
+from bot.i18n import REGISTERS, reading
 from bot.runtime import Runtime
 
 log = logging.getLogger("kyodo.slack")
@@ -97,7 +98,7 @@ def help_lines(runtime: Runtime):
     """
 
     def lines(language: str | None) -> list[str]:
-        lang = language if language in ("ja", "en") else runtime.default_language
+        lang = language if language in REGISTERS else runtime.default_language
         keys = set(runtime.catalog.message_keys())
         out = [runtime.catalog.text("slack.commands", lang)]
         router = runtime.dispatcher.router
@@ -120,22 +121,23 @@ async def start(runtime: Runtime) -> None:
     add_retry_handlers(client)
     app = build_bolt_app(runtime, client)
     catalog = runtime.catalog
+
+    def staff_language(lang: str | None) -> str:
+        """Modals and pointers are read by staff: the staff register, never やさしい日本語."""
+        return reading(lang if lang in REGISTERS else runtime.default_language, staff=True)
+
     messenger = SlackMessenger(
         client,
         engine=runtime.engine,
         tz=ZoneInfo(runtime.ward.timezone),
         staff_channel_id=settings.slack_staff_channel_id,
-        close_label=lambda lang: catalog.text(
-            "slack.close", lang if lang in ("ja", "en") else runtime.default_language
-        ),
+        close_label=lambda lang: catalog.text("slack.close", staff_language(lang)),
+        required_mark=lambda lang: catalog.text("staff.required_mark", staff_language(lang)),
         help_lines=help_lines(runtime),
         console_published=lambda lang: catalog.text(
-            "slack.console_published",
-            lang if lang in ("ja", "en") else runtime.default_language,
+            "slack.console_published", staff_language(lang)
         ),
-        thread_link_label=lambda lang: catalog.text(
-            "staff.open_thread", lang if lang in ("ja", "en") else runtime.default_language
-        ),
+        thread_link_label=lambda lang: catalog.text("staff.open_thread", staff_language(lang)),
     )
     messenger.track = inflight_add(runtime)
     runtime.add_messenger(messenger)

@@ -105,7 +105,7 @@ def test_app_home_opened_publishes_the_console_with_the_seeded_items(make_slack,
     assert view["type"] == "home"
     labels = [label for label, _ in buttons(view)]
     assert {"新しい取組", "アイデア募集をつくる", "数字を見る", "協働先を探す"} <= set(labels)
-    assert "担当者まちの 取組（1件）" in text  # the hidden one waits in moderation instead
+    assert "担当者待ちの取組（1件）" in text  # the hidden one waits in moderation instead
     assert button_near(view, "花壇づくり", "担当する")
     assert "対応待ちの通報（1件）" in text
     for label in ("非表示のまま", "表示に戻す", "投稿者を停止"):
@@ -135,7 +135,7 @@ def test_claim_from_home_updates_the_root_card_and_republishes_home(make_slack, 
     home = last_home(slack)
     assert home is not view
     text = text_of(home)
-    assert "「花壇づくり」の 担当に なりました。" in text  # what the press did, on top
+    assert "「花壇づくり」の担当になりました。" in text  # what the press did, on top
     assert "担当者待ちの取組はありません。" in text
     assert "自分が担当している取組（1件）" in text and "花壇づくり" in text
 
@@ -221,7 +221,7 @@ def test_more_opens_a_longer_queue(make_slack, engine):
     for n in range(7):
         post(owner, title=f"取組{n}")
     view = open_home(slack)
-    assert "担当者まちの 取組（7件）" in text_of(view)
+    assert "担当者待ちの取組（7件）" in text_of(view)
     more = dict(buttons(view))["もっと見る（ほか2件）"]
     press_home(slack, STAFF, more)
     text = text_of(last_home(slack))

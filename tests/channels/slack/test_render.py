@@ -124,8 +124,10 @@ def test_messages_match_golden_json(name):
 
 
 def test_modal_matches_golden_json_and_slack_models():
-    view = render.modal(FORM, TZ, close_label="Close")
+    view = render.modal(FORM, TZ, close_label="Close", required_mark=" (required)")
     golden("modal_form", view)
+    labels = {b["block_id"]: b["label"]["text"] for b in view["blocks"]}
+    assert labels["title"] == "Title (required)" and labels["areas"] == "Areas"  # optional: Slack
     View(**view).validate_json()
     deadline = view["blocks"][4]["element"]
     assert deadline["initial_date_time"] == 1796088600  # 2026-12-01 10:30 in Tokyo

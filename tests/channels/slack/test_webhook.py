@@ -156,7 +156,7 @@ def test_app_home_shows_the_dashboard_to_staff(make_slack, engine, clock):
     view = publish.args["view"]
     assert view["type"] == "home"
     text = json.dumps(view, ensure_ascii=False)
-    assert "回答まちの アイデア" in text
+    assert "回答待ちのアイデア" in text
     assert "Park benches（アイデア 2件" in text
     assert "More shade" in text
 
@@ -203,7 +203,7 @@ def test_a_forged_action_payload_for_an_unknown_action_changes_nothing(make_slac
     slack.press("U1", "k1:zz:999")
     assert keyvalues(engine) == []
     (answer,) = slack.standin.of("chat.postEphemeral")
-    assert "もう 使えません" in answer.args["text"]
+    assert "もう使えません" in answer.args["text"]
 
 
 # ---------------------------------------------------------------- forms
@@ -270,7 +270,7 @@ def test_slash_sub_command_maps_to_the_neutral_command(make_slack):
     slack = make_slack()
     slack.command("U1", "numbers")
     (answer,) = slack.standin.of("response_url")
-    assert "今月の 協働の数字" in json.dumps(answer.args["blocks"], ensure_ascii=False)
+    assert "今月の協働の数字" in json.dumps(answer.args["blocks"], ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- staff channel

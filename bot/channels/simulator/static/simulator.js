@@ -102,8 +102,9 @@
   // ------------------------------------------------------------------ buttons
   function press(who, button, where) {
     const isPhone = where === "phone";
-    return send(who, { kind: "action", data: button.data, label: isPhone ? button.label : null },
-      { slack: !isPhone });
+    const surface = where === "home" ? "home" : undefined;  // a press in Home stays in Home
+    return send(who, { kind: "action", data: button.data, label: isPhone ? button.label : null, surface },
+      { slack: !isPhone, surface });
   }
   function buttonEl(who, button, where, extraClass) {
     const style = button.style || "default";
@@ -231,6 +232,25 @@
           [...(card.buttons || []), ...(card.links || [])].map((b) => buttonEl(who, b, where)))
         : null);
   }
+  /* The staff console (Slack App Home): main actions, then each queue with its items' buttons. */
+  function slackConsole(who, c, where) {
+    const actions = (buttons) => buttons.length
+      ? el("div", { class: "bk-actions" }, buttons.map((b) => buttonEl(who, b, where))) : null;
+    const out = [el("h3", { class: "bk-title bk-console-title" }, c.title)];
+    if (c.notice) out.push(el("p", { class: "bk-text bk-notice", role: "status" }, linked(c.notice)));
+    out.push(actions(c.actions || []));
+    for (const card of c.cards || []) out.push(slackCard(who, card, where));
+    for (const q of c.queues || []) {
+      const title = q.count_label ? `${q.title}（${q.count_label}）` : q.title;
+      const items = q.items.length
+        ? q.items.map((it) => el("div", { class: "bk-item" },
+          el("p", { class: "bk-text", lang: langOf(it.text) }, linked(it.text)), actions(it.buttons || [])))
+        : [el("p", { class: "bk-text bk-empty" }, q.empty)];
+      out.push(el("section", { class: "bk-queue", "aria-label": title },
+        el("h4", { class: "bk-title" }, title), ...items, q.more ? actions([q.more]) : null));
+    }
+    return out.filter((n) => n);
+  }
   function slackBlocks(who, replies, where) {
     const out = [];
     for (const r of replies) {
@@ -239,6 +259,7 @@
         out.push(el("p", { class: "bk-text", lang: langOf(r.text) }, linked(r.text)),
           el("div", { class: "bk-actions" }, r.buttons.map((b) => buttonEl(who, b, where))));
       else if (r.kind === "card") out.push(slackCard(who, r, where));
+      else if (r.kind === "console") out.push(...slackConsole(who, r, where));
       else if (r.kind === "carousel") {
         out.push(...r.cards.map((c) => slackCard(who, c, where)));
         if (r.more) out.push(el("div", { class: "bk-actions" }, buttonEl(who, r.more, where)));
@@ -331,7 +352,7 @@
     const badge = $(`nav-${view}`).querySelector(".badge");
     if (badge) { badge.hidden = true; badge.textContent = ""; }
     $("slack-title").textContent = view === "staff" ? "# staff" : view === "dm" ? "Kyodo" : t("home");
-    if (view === "home") send(state.staff, { kind: "command", name: "dashboard", surface: "home" }, { surface: "home" });
+    if (view === "home") send(state.staff, { kind: "command", name: "console", surface: "home" }, { surface: "home" });
   }
 
   // ------------------------------------------------------------------ modal forms
@@ -418,8 +439,9 @@
     ev.preventDefault();
     if (!state.modal) return;
     const { who, form } = state.modal;
-    send(who, { kind: "form", data: form.data, values: formValues() },
-      { fromModal: true, slack: persona(who).staff });
+    const surface = state.modal.surface === "home" ? "home" : undefined;
+    send(who, { kind: "form", data: form.data, values: formValues(), surface },
+      { fromModal: true, slack: persona(who).staff, surface });
   });
   $("modal-close").addEventListener("click", closeModal);
   $("modal-cancel").addEventListener("click", closeModal);
