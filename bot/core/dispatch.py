@@ -12,6 +12,7 @@ something went wrong, in their language. A database outage gets a polite "try ag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -118,10 +119,24 @@ class Dispatcher:
             max(1, pool.size()) if is_postgres(engine) and isinstance(pool, QueuePool) else 1
         )
         self._limiter: anyio.CapacityLimiter | None = None
+        self._sending: dict[tuple, asyncio.Future] = {}  # last delivery per conversation
         self.counters = HourlyCounters()
 
     # ------------------------------------------------------------------ async entry point
     async def handle(self, event: Inbound) -> TurnResult:
+        """Run the turn and deliver its replies; returns when both are done."""
+        result, sending = await self._turn(event)
+        if sending is not None:
+            await sending
+        return result
+
+    async def handle_committed(self, event: Inbound) -> asyncio.Task[None] | None:
+        """The inbox's entry: return once the turn is committed, with its delivery still
+        running in a task (the inbox can claim on meanwhile); None if nothing is sent."""
+        _result, sending = await self._turn(event)
+        return sending
+
+    async def _turn(self, event: Inbound) -> tuple[TurnResult, asyncio.Task[None] | None]:
         lock = self._locks.get(event.address.key)
         if lock is None:
             lock = asyncio.Lock()
@@ -130,8 +145,30 @@ class Dispatcher:
             self._limiter = anyio.CapacityLimiter(self.concurrency)
         async with lock:
             result = await anyio.to_thread.run_sync(self.process, event, limiter=self._limiter)
-        if result.duplicate:
-            return result
+        if result.duplicate or not (result.replies or result.notified):
+            return result, None
+        return result, self._send_in_order(event, result)
+
+    def _send_in_order(self, event: Inbound, result: TurnResult) -> asyncio.Task[None]:
+        """Start the delivery after the conversation's previous one (replies keep order)."""
+        key = event.address.key
+        previous = self._sending.get(key)
+        task = asyncio.ensure_future(self._deliver(event, result, previous))
+        self._sending[key] = task
+
+        def forget(done: asyncio.Future) -> None:
+            if self._sending.get(key) is done:
+                del self._sending[key]
+
+        task.add_done_callback(forget)
+        return task
+
+    async def _deliver(
+        self, event: Inbound, result: TurnResult, previous: asyncio.Future | None
+    ) -> None:
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(previous)
         messenger = self.messengers.get(event.address.channel)
         if messenger is not None and result.replies:
             if result.language:  # the renderer's own words follow the person's language
@@ -143,7 +180,6 @@ class Dispatcher:
         if result.notified:
             for wake in self.on_outbox:
                 wake()
-        return result
 
     # ------------------------------------------------------------------ sync core (tests call it)
     def process(self, event: Inbound) -> TurnResult:
