@@ -27,7 +27,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.clock import Clock
 from bot.core.dialog import Dialog
@@ -41,8 +41,9 @@ from bot.i18n import Catalog, register_for
 from bot.logs import pseudonym
 from bot.settings import Settings
 from bot.ward import Ward
+from storage import turns
 from storage.db import insert_or_skip, is_postgres, session_scope
-from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person, ProcessedEvent
+from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person
 
 log = logging.getLogger("kyodo.dispatch")
 
@@ -120,6 +121,8 @@ class Dispatcher:
         )
         self._limiter: anyio.CapacityLimiter | None = None
         self._sending: dict[tuple, asyncio.Future] = {}  # last delivery per conversation
+        self._claim_stmt = turns.claim_statement(engine)  # built once (see storage.turns)
+        self._load_stmt = turns.load_statement()
         self.counters = HourlyCounters()
 
     # ------------------------------------------------------------------ async entry point
@@ -207,7 +210,7 @@ class Dispatcher:
             self._claim(db, event, now)
             # A guard's refusal undoes the turn but keeps the claim (no second transaction).
             turn_writes = db.begin_nested()
-            person = self._identify(db, event)
+            person, state = self._identify(db, event)
             language = person.language
             created: list[Any] = []
             changed: list[Any] = []
@@ -217,7 +220,6 @@ class Dispatcher:
                 created.extend(session.new)
                 changed.extend(session.dirty)
 
-            state = self._dialog_state(db, event)
             dialog = Dialog(state, now)
             turn = Turn(
                 event=event,
@@ -280,13 +282,8 @@ class Dispatcher:
     # ------------------------------------------------------------------ steps
     def _claim(self, db: Session, event: Inbound, now) -> None:
         """Insert (channel, event id) or stop: a concurrent copy waits, then finds it taken."""
-        stmt = (
-            insert_or_skip(self.engine, ProcessedEvent)
-            .values(channel=event.address.channel, event_id=event.event_id, received_at=now)
-            .on_conflict_do_nothing()
-            .returning(ProcessedEvent.event_id)
-        )
-        if db.connection().execute(stmt).first() is None:
+        params = {"channel": event.address.channel, "event_id": event.event_id, "received_at": now}
+        if db.connection().execute(self._claim_stmt, params).first() is None:
             raise DuplicateEvent
 
     def _account(self, db: Session, event: Inbound) -> ChannelAccount | None:
@@ -297,26 +294,32 @@ class Dispatcher:
             )
         ).first()
 
-    def _identify(self, db: Session, event: Inbound) -> Person:
+    def _identify(self, db: Session, event: Inbound) -> tuple[Person, DialogState]:
+        """The person and their dialog state in this conversation: one SELECT joining the
+        channel account, the person and (outer) the dialog state — three before."""
+        a = event.address
+        conversation = _conversation(event)
         found = db.exec(
-            select(ChannelAccount, Person)
-            .join(Person, col(Person.id) == col(ChannelAccount.person_id))
-            .where(
-                col(ChannelAccount.channel) == event.address.channel,
-                col(ChannelAccount.external_id) == event.address.user_id,
-            )
+            self._load_stmt,
+            params={"channel": a.channel, "user": a.user_id, "conversation": conversation},
         ).first()
+        state: DialogState | None
         if found is not None:
-            account, person = found
+            account, person, state = found
             if isinstance(event, Followed) and account.blocked:
                 account.blocked = False
                 db.add(account)
+            if state is not None and is_postgres(self.engine):
+                state = self._dialog_state(db, event)  # lock it (see _dialog_state)
         else:
             person = self._first_contact(db, event)
-        if event.address.channel in STAFF_CHANNELS and person.is_staff != event.staff:
+            state = self._dialog_state(db, event)
+        if a.channel in STAFF_CHANNELS and person.is_staff != event.staff:
             person.is_staff = event.staff
             db.add(person)
-        return person
+        if state is None:  # added only if a dialog starts (most turns need no row)
+            state = DialogState(channel=a.channel, conversation_id=conversation, user_id=a.user_id)
+        return person, state
 
     def _first_contact(self, db: Session, event: Inbound) -> Person:
         """Create the person and their channel account, or join the turn that just did.
@@ -361,17 +364,21 @@ class Dispatcher:
             raise RuntimeError("channel account vanished during first contact")
         return winner
 
-    def _dialog_state(self, db: Session, event: Inbound) -> DialogState:
+    def _dialog_state(self, db: Session, event: Inbound) -> DialogState | None:
+        """Read the dialog row on its own: at first contact, and on PostgreSQL to lock it
+        (``FOR UPDATE`` can't take the nullable side of the outer join)."""
         a = event.address
-        conversation = "" if event.reply_privately else (a.conversation_id or "")
         stmt = select(DialogState).where(
             DialogState.channel == a.channel,
-            DialogState.conversation_id == conversation,
+            DialogState.conversation_id == _conversation(event),
             DialogState.user_id == a.user_id,
         )
         if is_postgres(self.engine):
-            stmt = stmt.with_for_update()  # serialise one conversation across processes
-        state = db.exec(stmt).first()
-        if state is None:  # added only if a dialog starts (most turns need no row)
-            state = DialogState(channel=a.channel, conversation_id=conversation, user_id=a.user_id)
-        return state
+            # serialise one conversation across processes; re-read what we waited for
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return db.exec(stmt).first()
+
+
+def _conversation(event: Inbound) -> str:
+    """The dialog's conversation key: a shared chat's dialog lives in the 1:1 chat."""
+    return "" if event.reply_privately else (event.address.conversation_id or "")
