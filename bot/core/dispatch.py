@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,8 +29,9 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, select
 
 from bot.clock import Clock
+from bot.core.counters import HourlyCounters
 from bot.core.dialog import Dialog
-from bot.core.events import Followed, Inbound, TextReceived
+from bot.core.events import ActionInvoked, CommandInvoked, Followed, Inbound, TextReceived
 from bot.core.ports import Messenger
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
@@ -48,6 +48,7 @@ from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person
 log = logging.getLogger("kyodo.dispatch")
 
 STAFF_CHANNELS = frozenset({"slack", "simulator"})
+WAITED_FOR = (TextReceived, ActionInvoked, CommandInvoked)  # taps whose answer a person awaits
 
 
 class DuplicateEvent(Exception):
@@ -62,30 +63,6 @@ class TurnResult:
     language: str | None = None
     duplicate: bool = False
     failed: bool = False
-
-
-class HourlyCounters:
-    """In-process per-hour event counters (the message rate limit) — per process, not shared.
-
-    Counting in memory saves a row read and write on every turn. With several web processes
-    each counts on its own, so the effective limit is N × the setting; a restart forgets.
-    Only the current and the previous hour are kept.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._window = ""
-        self._counts: dict[Any, int] = {}
-
-    def hit(self, key: Any, window: str) -> int:
-        with self._lock:
-            if window != self._window:
-                if window < self._window:  # an injected clock went back: count on its own
-                    return 1
-                self._window, self._counts = window, {}
-            count = self._counts.get(key, 0) + 1
-            self._counts[key] = count
-            return count
 
 
 class Dispatcher:
@@ -139,7 +116,19 @@ class Dispatcher:
         _result, sending = await self._turn(event)
         return sending
 
-    async def _turn(self, event: Inbound) -> tuple[TurnResult, asyncio.Task[None] | None]:
+    async def handle_busy(self, event: Inbound) -> asyncio.Task[None] | None:
+        """The burst policy (the inbox calls it for an event queued past its busy_after):
+        a tap the person waits for gets a short "busy, please try again" through its reply
+        token — no handler runs, so the backlog drains fast and no token is lost to push —
+        and the event is recorded as handled. Follows, unfollows etc. run as usual."""
+        if not (isinstance(event, WAITED_FOR) and event.reply_handle):
+            return await self.handle_committed(event)
+        _result, sending = await self._turn(event, self._busy)
+        return sending
+
+    async def _turn(
+        self, event: Inbound, work: Callable[[Inbound], TurnResult] | None = None
+    ) -> tuple[TurnResult, asyncio.Task[None] | None]:
         lock = self._locks.get(event.address.key)
         if lock is None:
             lock = asyncio.Lock()
@@ -147,7 +136,9 @@ class Dispatcher:
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.concurrency)
         async with lock:
-            result = await anyio.to_thread.run_sync(self.process, event, limiter=self._limiter)
+            result = await anyio.to_thread.run_sync(
+                work or self.process, event, limiter=self._limiter
+            )
         if result.duplicate or not (result.replies or result.notified):
             return result, None
         return result, self._send_in_order(event, result)
@@ -259,6 +250,23 @@ class Dispatcher:
                 language=person.language,
             )
 
+    def _busy(self, event: Inbound) -> TurnResult:
+        """Record the event as handled and answer "busy" in the person's language."""
+        language = register_for(event.language, self.default_language)
+        try:
+            with session_scope(self.engine) as db:
+                self._claim(db, event, self.clock.now())
+                found = db.exec(self._load_stmt, params=self._load_params(event)).first()
+                if found is not None:
+                    language = found[1].language
+        except DuplicateEvent:
+            return TurnResult(duplicate=True)
+        except Exception as exc:
+            log.error("could not record a busy event: %s", type(exc).__name__)
+        log.info("busy: answered without a turn", extra={"channel": event.address.channel})
+        text = self.catalog.text("common.busy", language)
+        return TurnResult(replies=[Text(text=text)], language=language)
+
     def _record_only(self, event: Inbound) -> str:
         """Mark the event handled (so a redelivery doesn't redo it); return the language."""
         language = self.default_language
@@ -299,10 +307,7 @@ class Dispatcher:
         channel account, the person and (outer) the dialog state — three before."""
         a = event.address
         conversation = _conversation(event)
-        found = db.exec(
-            self._load_stmt,
-            params={"channel": a.channel, "user": a.user_id, "conversation": conversation},
-        ).first()
+        found = db.exec(self._load_stmt, params=self._load_params(event)).first()
         state: DialogState | None
         if found is not None:
             account, person, state = found
@@ -320,6 +325,11 @@ class Dispatcher:
         if state is None:  # added only if a dialog starts (most turns need no row)
             state = DialogState(channel=a.channel, conversation_id=conversation, user_id=a.user_id)
         return person, state
+
+    @staticmethod
+    def _load_params(event: Inbound) -> dict[str, str]:
+        a = event.address
+        return {"channel": a.channel, "user": a.user_id, "conversation": _conversation(event)}
 
     def _first_contact(self, db: Session, event: Inbound) -> Person:
         """Create the person and their channel account, or join the turn that just did.

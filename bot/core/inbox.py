@@ -37,6 +37,10 @@ log = logging.getLogger("kyodo.inbox")
 Decoder = Callable[[str], Awaitable[Inbound | None]]
 Handler = Callable[[Inbound], Awaitable[object]]
 
+# LINE's reply token lives about a minute from the tap: past this queue lag a full turn may
+# not make it, so the event gets the short "busy" answer through its token instead.
+BUSY_AFTER = timedelta(seconds=50)
+
 
 class GroupCommitWriter:
     """One thread writes inbox rows; each commit carries every request waiting for it.
@@ -141,6 +145,8 @@ class Inbox:
         group: int = 16,
         group_delay: float = 0.005,
         tick: float = 0.02,
+        busy: Handler | None = None,
+        busy_after: timedelta = BUSY_AFTER,
     ):
         self.engine = engine
         self.handle = handle
@@ -153,6 +159,8 @@ class Inbox:
         self.group = group
         self.group_delay = group_delay
         self.tick = tick
+        self.busy = busy  # the answer to an event that waited longer than busy_after
+        self.busy_after = busy_after
         self.decoders: dict[str, Decoder] = {}  # registered by the channels this process runs
         self.writer = GroupCommitWriter(engine)
         self._wake: asyncio.Event | None = None
@@ -297,10 +305,16 @@ class Inbox:
         try:
             event = await decoder(item.payload)
             if event is not None:
-                outcome = await self.handle(event)
+                late = self.busy is not None and self._late(item)
+                outcome = await (self.busy if late and self.busy else self.handle)(event)
                 if isinstance(outcome, asyncio.Task) and not outcome.done():
                     self._sending.add(outcome)
                     outcome.add_done_callback(self._sending.discard)
         except Exception:
             log.exception("inbox event failed", extra={"channel": item.channel})
         return True
+
+    def _late(self, item: store.Claimed) -> bool:
+        """Queued so long that the reply token may expire before a full turn is done."""
+        received = item.received_at
+        return received is not None and self.clock.now() - received > self.busy_after
