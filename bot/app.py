@@ -65,7 +65,13 @@ def build_runtime(
     )
     outbox = OutboxDispatcher(engine=engine, messengers=shared, clock=clock)
     dispatcher.on_outbox.append(outbox.wake)
-    inbox = Inbox(engine=engine, handle=dispatcher.handle, clock=clock, name=worker_name())
+    inbox = Inbox(
+        engine=engine,
+        handle=dispatcher.handle_committed,
+        busy=dispatcher.handle_busy,
+        clock=clock,
+        name=worker_name(),
+    )
     return Runtime(
         settings=settings,
         engine=engine,

@@ -11,9 +11,11 @@ the next one becomes claimable when the previous one was handled and deleted.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, text
 
@@ -42,6 +44,7 @@ class Claimed:
     event_id: str
     payload: str
     attempts: int
+    received_at: datetime | None = None
 
 
 def accept_statement(engine: Engine):
@@ -70,24 +73,42 @@ UPDATE inbox_event
      ORDER BY e.id
      LIMIT :limit {lock}
  )
-RETURNING id, channel, event_id, payload, attempts
+RETURNING id, channel, event_id, payload, attempts, received_at
 """
+
+
+@functools.cache
+def _claim_for(postgres: bool):
+    lock = "FOR UPDATE SKIP LOCKED" if postgres else ""
+    return (
+        text(_CLAIM.format(lock=lock))
+        .bindparams(
+            bindparam("now", type_=TABLE.c.leased_until.type),
+            bindparam("until", type_=TABLE.c.leased_until.type),
+        )
+        .columns(
+            TABLE.c.id,
+            TABLE.c.channel,
+            TABLE.c.event_id,
+            TABLE.c.payload,
+            TABLE.c.attempts,
+            TABLE.c.received_at,
+        )
+    )
+
+
+def _delete(conn: Connection, engine: Engine, ids: Sequence[int], worker: str) -> int:
+    result = conn.execute(
+        delete(TABLE).where(one_of(engine, TABLE.c.id, ids), TABLE.c.leased_by == worker)
+    )
+    return result.rowcount
 
 
 def claim(
     engine: Engine, *, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Claimed]:
     """Lease up to ``limit`` events, at most one per conversation (its oldest), oldest first."""
-    lock = "FOR UPDATE SKIP LOCKED" if is_postgres(engine) else ""
-    statement = text(_CLAIM.format(lock=lock)).bindparams(
-        bindparam("now", type_=TABLE.c.leased_until.type),
-        bindparam("until", type_=TABLE.c.leased_until.type),
-    )
-    with engine.begin() as conn:
-        rows = conn.execute(
-            statement, {"worker": worker, "now": now, "until": now + lease, "limit": limit}
-        ).all()
-    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+    return finish_and_claim(engine, [], worker=worker, now=now, lease=lease, limit=limit)[1]
 
 
 def finish(engine: Engine, ids: Sequence[int], *, worker: str) -> int:
@@ -95,10 +116,32 @@ def finish(engine: Engine, ids: Sequence[int], *, worker: str) -> int:
     if not ids:
         return 0
     with engine.begin() as conn:
-        result = conn.execute(
-            delete(TABLE).where(one_of(engine, TABLE.c.id, ids), TABLE.c.leased_by == worker)
-        )
-    return result.rowcount
+        return _delete(conn, engine, ids, worker)
+
+
+def finish_and_claim(
+    engine: Engine,
+    ids: Sequence[int],
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> tuple[int, list[Claimed]]:
+    """Delete handled events and lease the next ones in ONE transaction (one commit per step
+    of a continuous processor); the delete comes first, so a conversation's next event is
+    claimable in the same statement. Returns (deleted, claimed)."""
+    deleted = 0
+    rows: Sequence[Any] = ()
+    with engine.begin() as conn:
+        if ids:
+            deleted = _delete(conn, engine, ids, worker)
+        if limit > 0:
+            rows = conn.execute(
+                _claim_for(is_postgres(engine)),
+                {"worker": worker, "now": now, "until": now + lease, "limit": limit},
+            ).all()
+    return deleted, sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
 def waiting(engine: Engine) -> int:

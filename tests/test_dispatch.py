@@ -134,3 +134,23 @@ def test_unfollow_blocks_pushes_and_follow_unblocks(runtime, engine):
     c.follow()
     with session_scope(engine) as db:
         assert not db.exec(select(ChannelAccount)).one().blocked
+
+
+def test_a_known_persons_turn_reads_account_person_and_dialog_in_one_select(runtime, engine):
+    """The turn's own lookups: the claim INSERT and one SELECT (three statements before)."""
+    from sqlalchemy import event as sa_event
+
+    runtime.dispatcher.process(event("help", "ev-first"))  # first contact: person exists now
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        runtime.dispatcher.process(event("help", "ev-second"))
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    lookups = [s for s in statements if "channel_account" in s or "dialog_state" in s]
+    assert len(lookups) == 1, lookups
+    assert "person" in lookups[0] and "dialog_state" in lookups[0]

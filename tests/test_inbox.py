@@ -167,3 +167,45 @@ async def test_the_background_processor_handles_what_is_written(engine, clock, n
     finally:
         await box.stop()
     assert [s for _, s in recorder.seen] == list(range(n))
+
+
+async def test_a_slow_turn_does_not_hold_back_other_conversations(engine, clock):
+    """No batch barrier: while one turn is slow, the others' next events are claimed."""
+    seen: list[tuple[str, int]] = []
+    recorder = Recorder()
+
+    async def handle(event: TextReceived) -> None:
+        if event.address.user_id == "slow":
+            await asyncio.sleep(0.5)
+        seen.append((event.address.user_id, int(event.text)))
+
+    box = Inbox(engine=engine, handle=handle, clock=clock, name="flow")
+    box.decoders["test"] = recorder.decode
+    await box.write(rows("slow", 1, clock.now()))
+    await box.write(rows("fast", 5, clock.now()))
+    assert await box.drain() == 6
+    assert seen == [("fast", i) for i in range(5)] + [("slow", 0)]
+    assert count(engine, "inbox_event") == 0
+    await box.writer.close()
+
+
+async def test_a_reply_still_on_its_way_does_not_hold_the_next_claim(engine, clock):
+    """A handler's returned task (the reply after the commit) runs on; drain() settles it."""
+    log: list[str] = []
+    recorder = Recorder()
+
+    async def reply(seq: int) -> None:
+        await asyncio.sleep(0.3)
+        log.append(f"replied {seq}")
+
+    async def handle(event: TextReceived) -> asyncio.Task:
+        log.append(f"turn {event.text}")
+        return asyncio.ensure_future(reply(int(event.text)))
+
+    box = Inbox(engine=engine, handle=handle, clock=clock, name="detached")
+    box.decoders["test"] = recorder.decode
+    await box.write(rows("gina", 2, clock.now()))
+    assert await box.drain() == 2
+    assert log[:2] == ["turn 0", "turn 1"]  # the second turn did not wait for the first reply
+    assert sorted(log[2:]) == ["replied 0", "replied 1"]  # and drain() waited for both
+    await box.writer.close()

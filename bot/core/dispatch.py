@@ -12,9 +12,9 @@ something went wrong, in their language. A database outage gets a polite "try ag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
-import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +26,12 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.clock import Clock
+from bot.core.counters import HourlyCounters
 from bot.core.dialog import Dialog
-from bot.core.events import Followed, Inbound, TextReceived
+from bot.core.events import ActionInvoked, CommandInvoked, Followed, Inbound, TextReceived
 from bot.core.ports import Messenger
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
@@ -40,12 +41,14 @@ from bot.i18n import Catalog, reading, register_for
 from bot.logs import pseudonym
 from bot.settings import Settings
 from bot.ward import Ward
+from storage import turns
 from storage.db import insert_or_skip, is_postgres, session_scope
-from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person, ProcessedEvent
+from storage.models import Actor, ActorKind, ChannelAccount, DialogState, Person
 
 log = logging.getLogger("kyodo.dispatch")
 
 STAFF_CHANNELS = frozenset({"slack", "simulator"})
+WAITED_FOR = (TextReceived, ActionInvoked, CommandInvoked)  # taps whose answer a person awaits
 
 
 class DuplicateEvent(Exception):
@@ -60,30 +63,6 @@ class TurnResult:
     language: str | None = None
     duplicate: bool = False
     failed: bool = False
-
-
-class HourlyCounters:
-    """In-process per-hour event counters (the message rate limit) — per process, not shared.
-
-    Counting in memory saves a row read and write on every turn. With several web processes
-    each counts on its own, so the effective limit is N × the setting; a restart forgets.
-    Only the current and the previous hour are kept.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._window = ""
-        self._counts: dict[Any, int] = {}
-
-    def hit(self, key: Any, window: str) -> int:
-        with self._lock:
-            if window != self._window:
-                if window < self._window:  # an injected clock went back: count on its own
-                    return 1
-                self._window, self._counts = window, {}
-            count = self._counts.get(key, 0) + 1
-            self._counts[key] = count
-            return count
 
 
 class Dispatcher:
@@ -118,10 +97,38 @@ class Dispatcher:
             max(1, pool.size()) if is_postgres(engine) and isinstance(pool, QueuePool) else 1
         )
         self._limiter: anyio.CapacityLimiter | None = None
+        self._sending: dict[tuple, asyncio.Future] = {}  # last delivery per conversation
+        self._claim_stmt = turns.claim_statement(engine)  # built once (see storage.turns)
+        self._load_stmt = turns.load_statement()
         self.counters = HourlyCounters()
 
     # ------------------------------------------------------------------ async entry point
     async def handle(self, event: Inbound) -> TurnResult:
+        """Run the turn and deliver its replies; returns when both are done."""
+        result, sending = await self._turn(event)
+        if sending is not None:
+            await sending
+        return result
+
+    async def handle_committed(self, event: Inbound) -> asyncio.Task[None] | None:
+        """The inbox's entry: return once the turn is committed, with its delivery still
+        running in a task (the inbox can claim on meanwhile); None if nothing is sent."""
+        _result, sending = await self._turn(event)
+        return sending
+
+    async def handle_busy(self, event: Inbound) -> asyncio.Task[None] | None:
+        """The burst policy (the inbox calls it for an event queued past its busy_after):
+        a tap the person waits for gets a short "busy, please try again" through its reply
+        token — no handler runs, so the backlog drains fast and no token is lost to push —
+        and the event is recorded as handled. Follows, unfollows etc. run as usual."""
+        if not (isinstance(event, WAITED_FOR) and event.reply_handle):
+            return await self.handle_committed(event)
+        _result, sending = await self._turn(event, self._busy)
+        return sending
+
+    async def _turn(
+        self, event: Inbound, work: Callable[[Inbound], TurnResult] | None = None
+    ) -> tuple[TurnResult, asyncio.Task[None] | None]:
         lock = self._locks.get(event.address.key)
         if lock is None:
             lock = asyncio.Lock()
@@ -129,9 +136,33 @@ class Dispatcher:
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.concurrency)
         async with lock:
-            result = await anyio.to_thread.run_sync(self.process, event, limiter=self._limiter)
-        if result.duplicate:
-            return result
+            result = await anyio.to_thread.run_sync(
+                work or self.process, event, limiter=self._limiter
+            )
+        if result.duplicate or not (result.replies or result.notified):
+            return result, None
+        return result, self._send_in_order(event, result)
+
+    def _send_in_order(self, event: Inbound, result: TurnResult) -> asyncio.Task[None]:
+        """Start the delivery after the conversation's previous one (replies keep order)."""
+        key = event.address.key
+        previous = self._sending.get(key)
+        task = asyncio.ensure_future(self._deliver(event, result, previous))
+        self._sending[key] = task
+
+        def forget(done: asyncio.Future) -> None:
+            if self._sending.get(key) is done:
+                del self._sending[key]
+
+        task.add_done_callback(forget)
+        return task
+
+    async def _deliver(
+        self, event: Inbound, result: TurnResult, previous: asyncio.Future | None
+    ) -> None:
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(previous)
         messenger = self.messengers.get(event.address.channel)
         if messenger is not None and result.replies:
             if result.language:  # the renderer's own words follow the person's language
@@ -143,7 +174,6 @@ class Dispatcher:
         if result.notified:
             for wake in self.on_outbox:
                 wake()
-        return result
 
     # ------------------------------------------------------------------ sync core (tests call it)
     def process(self, event: Inbound) -> TurnResult:
@@ -171,7 +201,7 @@ class Dispatcher:
             self._claim(db, event, now)
             # A guard's refusal undoes the turn but keeps the claim (no second transaction).
             turn_writes = db.begin_nested()
-            person = self._identify(db, event)
+            person, state = self._identify(db, event)
             language = reading(person.language, staff=person.is_staff)
             created: list[Any] = []
             changed: list[Any] = []
@@ -181,7 +211,6 @@ class Dispatcher:
                 created.extend(session.new)
                 changed.extend(session.dirty)
 
-            state = self._dialog_state(db, event)
             dialog = Dialog(state, now)
             turn = Turn(
                 event=event,
@@ -221,6 +250,23 @@ class Dispatcher:
                 language=reading(person.language, staff=person.is_staff),
             )
 
+    def _busy(self, event: Inbound) -> TurnResult:
+        """Record the event as handled and answer "busy" in the person's language."""
+        language = register_for(event.language, self.default_language)
+        try:
+            with session_scope(self.engine) as db:
+                self._claim(db, event, self.clock.now())
+                found = db.exec(self._load_stmt, params=self._load_params(event)).first()
+                if found is not None:
+                    language = reading(found[1].language, staff=found[1].is_staff)
+        except DuplicateEvent:
+            return TurnResult(duplicate=True)
+        except Exception as exc:
+            log.error("could not record a busy event: %s", type(exc).__name__)
+        log.info("busy: answered without a turn", extra={"channel": event.address.channel})
+        text = self.catalog.text("common.busy", language)
+        return TurnResult(replies=[Text(text=text)], language=language)
+
     def _record_only(self, event: Inbound) -> str:
         """Mark the event handled (so a redelivery doesn't redo it); return the language."""
         language = self.default_language
@@ -244,13 +290,8 @@ class Dispatcher:
     # ------------------------------------------------------------------ steps
     def _claim(self, db: Session, event: Inbound, now) -> None:
         """Insert (channel, event id) or stop: a concurrent copy waits, then finds it taken."""
-        stmt = (
-            insert_or_skip(self.engine, ProcessedEvent)
-            .values(channel=event.address.channel, event_id=event.event_id, received_at=now)
-            .on_conflict_do_nothing()
-            .returning(ProcessedEvent.event_id)
-        )
-        if db.connection().execute(stmt).first() is None:
+        params = {"channel": event.address.channel, "event_id": event.event_id, "received_at": now}
+        if db.connection().execute(self._claim_stmt, params).first() is None:
             raise DuplicateEvent
 
     def _account(self, db: Session, event: Inbound) -> ChannelAccount | None:
@@ -261,26 +302,34 @@ class Dispatcher:
             )
         ).first()
 
-    def _identify(self, db: Session, event: Inbound) -> Person:
-        found = db.exec(
-            select(ChannelAccount, Person)
-            .join(Person, col(Person.id) == col(ChannelAccount.person_id))
-            .where(
-                col(ChannelAccount.channel) == event.address.channel,
-                col(ChannelAccount.external_id) == event.address.user_id,
-            )
-        ).first()
+    def _identify(self, db: Session, event: Inbound) -> tuple[Person, DialogState]:
+        """The person and their dialog state in this conversation: one SELECT joining the
+        channel account, the person and (outer) the dialog state — three before."""
+        a = event.address
+        conversation = _conversation(event)
+        found = db.exec(self._load_stmt, params=self._load_params(event)).first()
+        state: DialogState | None
         if found is not None:
-            account, person = found
+            account, person, state = found
             if isinstance(event, Followed) and account.blocked:
                 account.blocked = False
                 db.add(account)
+            if state is not None and is_postgres(self.engine):
+                state = self._dialog_state(db, event)  # lock it (see _dialog_state)
         else:
             person = self._first_contact(db, event)
-        if event.address.channel in STAFF_CHANNELS and person.is_staff != event.staff:
+            state = self._dialog_state(db, event)
+        if a.channel in STAFF_CHANNELS and person.is_staff != event.staff:
             person.is_staff = event.staff
             db.add(person)
-        return person
+        if state is None:  # added only if a dialog starts (most turns need no row)
+            state = DialogState(channel=a.channel, conversation_id=conversation, user_id=a.user_id)
+        return person, state
+
+    @staticmethod
+    def _load_params(event: Inbound) -> dict[str, str]:
+        a = event.address
+        return {"channel": a.channel, "user": a.user_id, "conversation": _conversation(event)}
 
     def _first_contact(self, db: Session, event: Inbound) -> Person:
         """Create the person and their channel account, or join the turn that just did.
@@ -325,17 +374,21 @@ class Dispatcher:
             raise RuntimeError("channel account vanished during first contact")
         return winner
 
-    def _dialog_state(self, db: Session, event: Inbound) -> DialogState:
+    def _dialog_state(self, db: Session, event: Inbound) -> DialogState | None:
+        """Read the dialog row on its own: at first contact, and on PostgreSQL to lock it
+        (``FOR UPDATE`` can't take the nullable side of the outer join)."""
         a = event.address
-        conversation = "" if event.reply_privately else (a.conversation_id or "")
         stmt = select(DialogState).where(
             DialogState.channel == a.channel,
-            DialogState.conversation_id == conversation,
+            DialogState.conversation_id == _conversation(event),
             DialogState.user_id == a.user_id,
         )
         if is_postgres(self.engine):
-            stmt = stmt.with_for_update()  # serialise one conversation across processes
-        state = db.exec(stmt).first()
-        if state is None:  # added only if a dialog starts (most turns need no row)
-            state = DialogState(channel=a.channel, conversation_id=conversation, user_id=a.user_id)
-        return state
+            # serialise one conversation across processes; re-read what we waited for
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return db.exec(stmt).first()
+
+
+def _conversation(event: Inbound) -> str:
+    """The dialog's conversation key: a shared chat's dialog lives in the 1:1 chat."""
+    return "" if event.reply_privately else (event.address.conversation_id or "")

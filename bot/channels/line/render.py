@@ -195,11 +195,17 @@ def _text(text: str, **kw: Any) -> FlexText:
 
 def card_bubble(card: Card, body_limit: int = BODY_LIMIT) -> FlexBubble:
     """A card as a Flex bubble; long bodies are shortened until the bubble fits 30 KB."""
+    return sized_card_bubble(card, body_limit)[0]
+
+
+def sized_card_bubble(card: Card, body_limit: int = BODY_LIMIT) -> tuple[FlexBubble, int]:
+    """The bubble and its size in bytes, so a carousel need not serialise it again."""
     field_limit = FIELD_LIMIT
     while True:
         bubble = _card_bubble(card, body_limit, field_limit)
-        if size_of(bubble) <= MAX_BUBBLE_BYTES or body_limit <= 20:
-            return bubble
+        size = size_of(bubble)
+        if size <= MAX_BUBBLE_BYTES or body_limit <= 20:
+            return bubble, size
         body_limit //= 2
         field_limit = max(20, field_limit // 2)
 
@@ -271,13 +277,17 @@ def button_bubble(text: str | None, buttons: Sequence[FlexButton]) -> FlexBubble
     )
 
 
-def carousels(bubbles: Sequence[FlexBubble], alt_text: str) -> list[Message]:
-    """Pack bubbles into carousels of ≤12 bubbles and ≤50 KB, in order."""
+def carousels(
+    bubbles: Sequence[FlexBubble], alt_text: str, sizes: Sequence[int | None] = ()
+) -> list[Message]:
+    """Pack bubbles into carousels of ≤12 bubbles and ≤50 KB, in order; ``sizes`` are the
+    bubbles' known sizes (a bubble without one is serialised here to measure it)."""
     out: list[Message] = []
     current: list[FlexBubble] = []
     current_size = 0
-    for bubble in bubbles:
-        size = size_of(bubble)
+    for index, bubble in enumerate(bubbles):
+        known = sizes[index] if index < len(sizes) else None
+        size = size_of(bubble) if known is None else known
         if current and (len(current) >= MAX_BUBBLES or current_size + size > MAX_CAROUSEL_BYTES):
             out.append(_flex(alt_text, current))
             current, current_size = [], 0
@@ -335,10 +345,11 @@ def render_choices(choices: Choices, tr: Translate, *, last: bool) -> list[Messa
 
 
 def render_carousel(carousel: Carousel, tr: Translate) -> list[Message]:
-    bubbles = [card_bubble(c, CAROUSEL_BODY_LIMIT) for c in carousel.cards]
+    sized = [sized_card_bubble(c, CAROUSEL_BODY_LIMIT) for c in carousel.cards]
+    bubbles = [bubble for bubble, _ in sized]
     if carousel.more is not None and _usable(carousel.more):
         bubbles.append(button_bubble(tr("line.more_text"), [flex_button(carousel.more)]))
-    return carousels(bubbles, carousel.alt_text) if bubbles else []
+    return carousels(bubbles, carousel.alt_text, [size for _, size in sized]) if bubbles else []
 
 
 def render_datetime(request: DatetimeRequest, tr: Translate) -> list[Message]:

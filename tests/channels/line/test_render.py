@@ -315,3 +315,20 @@ def test_fixed_words_come_from_the_catalog(language):
     more = Carousel(alt_text="r", cards=(card(1),), more=Button(label="more", data=data(2)))
     out = to_dicts(render([more], tr))
     assert tr("line.more_text") in json.dumps(out, ensure_ascii=False)
+
+
+def test_each_card_bubble_of_a_carousel_is_serialised_once(monkeypatch):
+    """Sizing a bubble for its 30 KB limit and packing it into a carousel share one to_dict."""
+    from linebot.v3.messaging import FlexBubble
+
+    calls = []
+    original = FlexBubble.to_dict
+
+    def counted(self):
+        calls.append(id(self))
+        return original(self)
+
+    monkeypatch.setattr(FlexBubble, "to_dict", counted)
+    messages = render([Carousel(alt_text="r", cards=tuple(card(n) for n in range(10)))], TR)
+    assert messages
+    assert len(calls) == 10 == len(set(calls))
