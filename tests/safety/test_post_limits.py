@@ -84,3 +84,11 @@ def test_staff_are_not_limited(runtime, engine, make_person):
     staff.command("post_test")
     assert "多すぎます" not in staff.text, staff.text
     assert count(engine, "initiative") == 2
+
+
+def test_staff_messages_are_not_rate_limited(runtime, make_person):
+    runtime.settings.messages_per_hour = 2
+    staff = make_person("U-staff", "職員", staff=True)
+    for _ in range(4):
+        staff.command("help")
+        assert "多すぎます" not in staff.text and staff.last, staff.text
