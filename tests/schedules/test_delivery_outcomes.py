@@ -171,3 +171,28 @@ async def test_a_staff_post_without_a_staff_channel_is_skipped(runtime, engine, 
     await runtime.outbox.drain()
     row = _row(engine, row_id)
     assert (row.status, row.last_error) == (OutboxStatus.SKIPPED, "no staff channel configured")
+
+
+async def test_a_person_on_two_channels_is_reached_on_the_preferred_one(runtime, engine, clock):
+    """LINE before the simulator (channel_preference); a blocked LINE account falls back."""
+    from tests.support.messengers import RecordingMessenger
+
+    line, sim = RecordingMessenger(channel="line"), RecordingMessenger(channel="simulator")
+    runtime.outbox.messengers = {"simulator": sim, "line": line}
+    first = _queue(runtime, engine, clock)
+    with session_scope(engine) as db:
+        pid = db.exec(select(ChannelAccount.person_id)).one()
+        db.add(ChannelAccount(person_id=pid, channel="line", external_id="U-line"))
+    await runtime.outbox.drain()
+    assert (list(line.pushes), list(sim.pushes)) == (["U-line"], [])
+    with session_scope(engine) as db:
+        account = db.exec(select(ChannelAccount).where(ChannelAccount.channel == "line")).one()
+        account.blocked = True
+        db.add(
+            OutboxMessage(
+                person_id=pid, payload=[{"kind": "text", "text": "2"}], due_at=clock.now()
+            )
+        )
+    await runtime.outbox.drain()
+    assert list(sim.pushes) == ["U-to"]
+    assert _row(engine, first).status == OutboxStatus.SENT
