@@ -124,3 +124,62 @@ def test_deletion_touches_only_the_deleted_persons_rows_and_blanks_short_names(
     _delete_my_data(keep)
     with session_scope(engine) as db:
         assert len(db.exec(select(Person).where(Person.deleted == True)).all()) == 2  # noqa: E712
+
+
+def test_deletion_withdraws_only_the_persons_answers_and_screens_only_notices_quoting_them(
+    make_person, engine, clock, initiative
+):
+    """Found by mutation testing (issue 22): the person's joins are withdrawn with their message
+    gone and their RSVPs deleted — other people's stay; pending notices that quote the name are
+    cancelled and emptied, sent ones only emptied, and unrelated notices are left alone."""
+    from datetime import timedelta
+
+    from storage.models import Meeting, OutboxMessage, OutboxStatus, Participation, Rsvp
+
+    item, _poster = initiative
+    gone = make_person("U-gone", "消える花子")
+    keep = make_person("U-keep", "残る人")
+    me, other = _me(engine, "U-gone"), _me(engine, "U-keep")
+    later = clock.now() + timedelta(hours=1)
+    with session_scope(engine) as db:
+        meeting = Meeting(
+            initiative_id=item.id, title="集い", starts_at=later, created_by=item.poster_id
+        )
+        db.add(meeting)
+        db.flush()
+        for pid in (me.id, other.id):
+            db.add(Participation(initiative_id=item.id, person_id=pid, message="よろしく"))
+            db.add(Rsvp(meeting_id=meeting.id, person_id=pid, answer="yes"))
+
+        def note(text: str, status=OutboxStatus.PENDING, to=other.id) -> OutboxMessage:
+            row = OutboxMessage(
+                person_id=to, payload=[{"kind": "text", "text": text}], due_at=later, status=status
+            )
+            db.add(row)
+            return row
+
+        quoting = note("消える花子さんが 参加します")
+        quoted_sent = note("消える花子さんが 参加しました", OutboxStatus.SENT)
+        unrelated = note("明日は 雨です")
+        mine_sent = note("ようこそ", OutboxStatus.SENT, to=me.id)
+        db.flush()
+        ids = {r.id: name for r, name in ((quoting, "q"), (quoted_sent, "qs"), (unrelated, "u"))}
+        ids[mine_sent.id] = "ms"
+    clock.advance(timedelta(minutes=5))
+    _delete_my_data(gone)
+    with session_scope(engine) as db:
+        parts = {p.person_id: p for p in db.exec(select(Participation)).all()}
+        rsvps = {r.person_id: r.answer for r in db.exec(select(Rsvp)).all()}
+        rows = {ids[r.id]: (r.status, r.payload) for r in db.exec(select(OutboxMessage)).all()}
+        person = db.get(Person, me.id)
+    assert (parts[me.id].status, parts[me.id].message) == ("withdrawn", None)
+    assert parts[me.id].updated_at.replace(tzinfo=None) == clock.now().replace(tzinfo=None)
+    assert (parts[other.id].status, parts[other.id].message) == ("joined", "よろしく")
+    assert rsvps == {other.id: "yes"}
+    assert rows["q"] == (OutboxStatus.CANCELLED, [])
+    assert rows["qs"] == (OutboxStatus.SENT, [])
+    assert rows["u"] == (OutboxStatus.PENDING, [{"kind": "text", "text": "明日は 雨です"}])
+    assert rows["ms"] == (OutboxStatus.SENT, [])
+    assert (person.real_name, person.consent_version, person.consented_at) == (None, None, None)
+    keep.command("help")  # the remaining person still works normally
+    assert keep.last

@@ -77,3 +77,50 @@ def test_an_organisation_with_another_admin_is_left_alone(engine, make_person):
         db.add(Membership(actor_id=org_id, person_id=other, role="admin"))
     erase(founder)
     assert not [n for n in staff_notices(engine) if "みどり見守り隊" in n]
+
+
+def test_the_longest_standing_member_takes_over_and_the_audit_names_the_organisation(
+    engine, make_person, clock
+):
+    """Found by mutation testing: "longest-standing" is the earliest membership, not the lowest
+    row id; and the audit trail of a transfer or an archive points at the organisation."""
+    from datetime import timedelta
+
+    from storage.models import AuditLog
+
+    founder = make_person("U-founder", "創設者")
+    make_person("U-new", "新しい人")
+    make_person("U-old", "古い人")
+    newer, older = person_id(engine, "U-new"), person_id(engine, "U-old")
+    org_id = organisation(engine, person_id(engine, "U-founder"))
+    with session_scope(engine) as db:  # the newer member's row is written first
+        db.add(Membership(actor_id=org_id, person_id=newer, role="member", created_at=clock.now()))
+        db.flush()
+        db.add(
+            Membership(
+                actor_id=org_id,
+                person_id=older,
+                role="member",
+                created_at=clock.now() - timedelta(days=30),
+            )
+        )
+    erase(founder)
+    with session_scope(engine) as db:
+        roles = {
+            m.person_id: m.role
+            for m in db.exec(select(Membership).where(Membership.actor_id == org_id)).all()
+        }
+        audits = db.exec(select(AuditLog).where(AuditLog.action == "actor.transferred")).all()
+    assert roles == {older: "admin", newer: "member"}
+    assert [(a.entity, a.entity_id) for a in audits] == [("actor", org_id)]
+
+
+def test_an_archive_is_audited_against_the_organisation(engine, make_person):
+    from storage.models import AuditLog
+
+    founder = make_person("U-founder", "創設者")
+    org_id = organisation(engine, person_id(engine, "U-founder"))
+    erase(founder)
+    with session_scope(engine) as db:
+        audits = db.exec(select(AuditLog).where(AuditLog.action == "actor.archived")).all()
+    assert [(a.entity, a.entity_id) for a in audits] == [("actor", org_id)]
