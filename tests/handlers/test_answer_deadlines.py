@@ -27,6 +27,7 @@ def staff_reminders(engine) -> list[OutboxMessage]:
                     OutboxMessage.audience == "staff",
                     OutboxMessage.dedupe_key.like("idea:%:flag:%"),  # type: ignore[union-attr]
                 )
+                .order_by(OutboxMessage.id)
             ).all()
         )
 

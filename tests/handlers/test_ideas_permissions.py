@@ -45,7 +45,8 @@ def idea_row(engine, idea_id: int) -> Idea:
 
 def person_rows(engine) -> list[OutboxMessage]:
     with session_scope(engine) as db:
-        return list(db.exec(select(OutboxMessage).where(OutboxMessage.audience == "person")).all())
+        stmt = select(OutboxMessage).where(OutboxMessage.audience == "person")
+        return list(db.exec(stmt.order_by(OutboxMessage.id)).all())
 
 
 def test_residents_cannot_open_publish_edit_or_close_a_call(
