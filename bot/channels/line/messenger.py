@@ -34,7 +34,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.channels.line import quota
-from bot.channels.line.render import MAX_MESSAGES, batches, render
+from bot.channels.line.limits import MAX_MESSAGES
+from bot.channels.line.render import batches, render
 from bot.clock import Clock
 from bot.core.capabilities import declare
 from bot.core.events import Inbound

@@ -11,7 +11,6 @@ of ≤5 messages, in order.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,6 +32,24 @@ from linebot.v3.messaging import (
     URIAction,
 )
 
+from bot.channels.line.limits import (
+    BUTTONS_PER_BUBBLE,
+    MAX_ALT,
+    MAX_BUBBLE_BYTES,
+    MAX_BUBBLES,
+    MAX_BUTTON_LABEL,
+    MAX_CAROUSEL_BYTES,
+    MAX_DATA,
+    MAX_DISPLAY_TEXT,
+    MAX_MESSAGES,
+    MAX_QUICK_LABEL,
+    MAX_QUICK_REPLIES,
+    MAX_URI,
+    clip,
+    size_of,
+    split_text,
+    utf16_len,
+)
 from bot.core.replies import (
     Button,
     Card,
@@ -49,20 +66,6 @@ log = logging.getLogger("kyodo.line.render")
 
 Translate = Callable[..., str]  # bot.i18n.Translator: tr(key, **params)
 
-MAX_TEXT = 5000  # UTF-16 code units per text message
-MAX_MESSAGES = 5  # per reply/push/multicast call
-MAX_QUICK_REPLIES = 13
-MAX_QUICK_LABEL = 20
-MAX_BUTTON_LABEL = 40  # Flex button / postback action label
-MAX_DATA = 300  # postback / datetime picker data
-MAX_DISPLAY_TEXT = 300
-MAX_ALT = 1500
-MAX_URI = 1000  # URI action uri
-MAX_BUBBLE_BYTES = 30_000  # 30 KB, measured on the JSON the SDK sends
-MAX_CAROUSEL_BYTES = 50_000
-MAX_BUBBLES = 12
-BUTTONS_PER_BUBBLE = 10  # keeps a fallback bubble short enough to scroll on a phone
-
 BODY_LIMIT = 2000  # first cap on a card's body text (shrunk further if a bubble is too big)
 CAROUSEL_BODY_LIMIT = 300  # cards side by side are summaries; "details" buttons show the rest
 FIELD_LIMIT = 400
@@ -72,61 +75,6 @@ COLOR_DANGER = "#C62828"
 COLOR_MUTED = "#666666"
 COLOR_BADGE_BG = "#E8F0FE"
 COLOR_BADGE_TEXT = "#1F4F99"
-ELLIPSIS = "…"
-
-
-# ---------------------------------------------------------------- text helpers
-
-
-def utf16_len(text: str) -> int:
-    """Length as LINE counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def clip(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` UTF-16 units, ending in an ellipsis when cut."""
-    if utf16_len(text) <= limit:
-        return text
-    out: list[str] = []
-    used = 0
-    for ch in text:
-        size = 2 if ord(ch) > 0xFFFF else 1
-        if used + size > limit - 1:
-            break
-        out.append(ch)
-        used += size
-    return "".join(out) + ELLIPSIS
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split into chunks of ≤``limit`` UTF-16 units, preferring line breaks, never
-    cutting a surrogate pair."""
-    chunks: list[str] = []
-    rest = text
-    while utf16_len(rest) > limit:
-        cut = 0
-        used = 0
-        for i, ch in enumerate(rest):
-            size = 2 if ord(ch) > 0xFFFF else 1
-            if used + size > limit:
-                break
-            used += size
-            cut = i + 1
-        window = rest[:cut]
-        newline = window.rfind("\n")
-        if newline >= cut // 2:
-            cut = newline + 1
-        chunks.append(rest[:cut].rstrip("\n") or rest[:cut])
-        rest = rest[cut:]
-    if rest.strip() or not chunks:
-        chunks.append(rest)
-    return [c for c in chunks if c.strip()]
-
-
-def size_of(obj: Any) -> int:
-    """Bytes of the JSON the SDK puts on the wire (``json.dumps`` defaults, ASCII-escaped)."""
-    data = obj.to_dict() if hasattr(obj, "to_dict") else obj
-    return len(json.dumps(data).encode())
 
 
 # ---------------------------------------------------------------- actions and buttons

@@ -14,18 +14,16 @@ from typing import Any
 import pytest
 from linebot.v3.messaging import PushMessageRequest
 
-from bot.channels.line.render import (
+from bot.channels.line.limits import (
     MAX_ALT,
     MAX_BUBBLE_BYTES,
     MAX_BUBBLES,
     MAX_CAROUSEL_BYTES,
-    batches,
     clip,
-    render,
     split_text,
-    to_dicts,
     utf16_len,
 )
+from bot.channels.line.render import batches, render, to_dicts
 from bot.core.actions import pack
 from bot.core.replies import (
     Button,
