@@ -48,6 +48,10 @@ class JobCards(Protocol):
     def initiative_buttons(self, t: Translator, initiative_id: int) -> tuple[Button, ...]:
         """An initiative's 詳細 and 参加 buttons (the weekly digest's cards)."""
 
+    def result_card(self, t: Translator, initiative: Initiative) -> Card:
+        """A completed initiative's results in the weekly digest: what was done, how many took
+        part, and a button to open it."""
+
     def evaluation_ask(self, t: Translator, initiative: Initiative, reminder: bool) -> list[Reply]:
         """The replies asking a partner to evaluate a completed initiative (協働評価)."""
 

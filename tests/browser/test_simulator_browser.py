@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from storage.models import ChannelAccount, OutboxMessage
+from tests.handlers.conftest import local_input, open_call, staff  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -184,3 +185,36 @@ def test_a_form_keeps_typed_values_and_shows_errors_inline(sim, engine, clock):
     sim.page.unroute("**/simulator/send")
     sim.page.keyboard.press("Escape")
     expect(sim.slack.modal).to_be_hidden()
+
+
+def test_the_clock_button_closes_an_idea_call_whose_deadline_passed(
+    sim,
+    live,
+    engine,
+    clock,
+    open_call,  # noqa: F811 (the fixture imported above)
+):
+    """No wall-clock job here (the app runs without its scheduler): the clock button alone
+    runs the deadline job, at the deadline, and the phone, #staff and the store agree."""
+    from storage.models import IdeaCall
+
+    call_id = open_call(deadline=local_input(clock.now() + timedelta(days=1)))
+    assert live.call(live.runtime.outbox.drain) >= 1  # the call's card in #staff
+    sim.slack.open("staff")
+    staff_card = sim.page.locator("#view-staff .bk-card").filter(has_text="駅前の 放置自転車")
+    expect(staff_card.first.locator(".bk-badge")).to_have_text("募集中")
+    sim.phone.menu("アイデア募集")
+    phone_card = sim.phone.chat.locator(".flex").filter(has_text="駅前の 放置自転車")
+    expect(phone_card.last.locator(".flex-badge")).to_have_text("募集中")
+    sim.shot("call-open")
+
+    sim.page.locator(".clock-btn[data-advance='P2D']").click()
+    expect(staff_card.first.locator(".bk-badge")).not_to_have_text("募集中", timeout=15_000)
+    with Session(engine) as db:
+        call = db.get(IdeaCall, call_id)
+        assert call is not None and call.status == "closed"
+    sim.phone.menu("アイデア募集")
+    newest = sim.phone.chat.locator(".line-entry").last
+    expect(newest).to_contain_text("いま 募集中の アイデア募集は ありません")
+    expect(newest.locator(".flex")).to_have_count(0)  # the call is no longer offered
+    sim.shot("call-closed")
