@@ -7,13 +7,15 @@ back — the dialog keeps its earlier answers — and the notice is shown instea
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.core.actions import action, pack
+from bot.core.actions import ActionError, action, pack, unpack
+from bot.core.events import ActionInvoked
 from bot.core.replies import Button, Card, Choices, Reply, Text
 from bot.core.router import Router
 from bot.core.turn import Turn
@@ -61,6 +63,15 @@ class AcceptConsent:
     version: str
 
 
+@action("pt")
+class AcceptConsentThen:
+    """Agreeing to the notice a one-tap action met; ``then`` is that button's data, tapped
+    again once consent is stored (a claim like any button: its handler re-checks)."""
+
+    version: str
+    then: str
+
+
 @action("pd")
 class DeclineConsent:
     pass
@@ -80,20 +91,28 @@ def has_consent(turn: Turn) -> bool:
     return turn.person.is_staff or turn.person.consent_version == version(turn)
 
 
-def notice(turn: Turn) -> Card:
+def notice(turn: Turn, then: str = "") -> Card:
+    """The privacy notice; ``then``: the data of the button that met it, redone on agreeing."""
     url = turn.config.privacy_policy_url
+    accept_data = pack(AcceptConsent(version(turn)))
+    if then:
+        with suppress(ActionError):  # too long for a postback: agree, then tap again
+            accept_data = pack(AcceptConsentThen(version(turn), then))
     return Card(
         title=turn.t("privacy.notice_title"),
         body=turn.t("privacy.notice", url=url),
         buttons=(
-            Button(
-                label=turn.t("privacy.accept"),
-                data=pack(AcceptConsent(version(turn))),
-                style="primary",
-            ),
+            Button(label=turn.t("privacy.accept"), data=accept_data, style="primary"),
             Button(label=turn.t("privacy.decline"), data=pack(DeclineConsent())),
         ),
     )
+
+
+def _record_consent(turn: Turn, consent_version: str) -> None:
+    turn.person.consent_version = consent_version
+    turn.person.consented_at = turn.now
+    turn.db.add(turn.person)
+    turn.audit("consent.accepted", "person", turn.person.id, version=consent_version)
 
 
 @router.action(AcceptConsent)
@@ -101,15 +120,31 @@ def accept(turn: Turn, consent: AcceptConsent) -> None:
     if consent.version != version(turn):  # an old notice: show the current one
         turn.say(notice(turn))
         return
-    turn.person.consent_version = consent.version
-    turn.person.consented_at = turn.now
-    turn.db.add(turn.person)
-    turn.audit("consent.accepted", "person", turn.person.id, version=consent.version)
+    _record_consent(turn, consent.version)
     if turn.dialog.flow == GATED and turn.dialog.active:  # agreed before a first contribution
         turn.say_text("privacy.accepted_go_on")
         resume_gated(turn)
         return
     turn.say_text("privacy.accepted")
+
+
+@router.action(AcceptConsentThen)
+def accept_then(turn: Turn, consent: AcceptConsentThen) -> None:
+    """Agree, then do what the person tapped: no second tap on a button they must find again."""
+    if consent.version != version(turn):
+        turn.say(notice(turn, consent.then))
+        return
+    try:
+        act = unpack(consent.then)
+    except ActionError:
+        act = None
+    handler = turn.actions.get(type(act))
+    if handler is None or isinstance(act, AcceptConsent | AcceptConsentThen | DeclineConsent):
+        accept(turn, AcceptConsent(consent.version))  # nothing (valid) to redo
+        return
+    _record_consent(turn, consent.version)
+    turn.say_text("privacy.accepted_then")
+    handler(turn, act)
 
 
 def consent_first(turn: Turn) -> bool:
@@ -157,7 +192,8 @@ def consent_guard(turn: Turn) -> list[Reply] | None:
     if has_consent(turn) or turn.person.deleted:
         return None
     if _new_of(turn, CONTRIBUTIONS) or _profile_changed(turn) or _own_answer_changed(turn):
-        return [Text(text=turn.t("privacy.required")), notice(turn)]
+        tapped = turn.event.data if isinstance(turn.event, ActionInvoked) else ""
+        return [Text(text=turn.t("privacy.required")), notice(turn, tapped)]
     return None
 
 

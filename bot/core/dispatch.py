@@ -222,6 +222,7 @@ class Dispatcher:
                 ward=self.ward,
                 config=self.config,
                 commands=self.router.commands,
+                actions=self.router.actions,
                 staff_commands=frozenset(self.router.staff_commands),
                 created=created,
                 changed=changed,

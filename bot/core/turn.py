@@ -38,6 +38,7 @@ class Turn:
     config: Settings  # read-only use: URLs, policy version, limits
     commands: dict[str, Any] = field(default_factory=dict)  # name -> handler(turn, args)
     staff_commands: frozenset[str] = frozenset()  # names staff help lists
+    actions: dict[type, Any] = field(default_factory=dict)  # action class -> handler(turn, act)
     created: list[Any] = field(default_factory=list)  # rows this turn inserted (guards read it)
     changed: list[Any] = field(default_factory=list)  # rows this turn updated
     replies: list[Reply] = field(default_factory=list)

@@ -63,7 +63,7 @@ DENIED = {
 SELF = {
     "Menu", "ListCalls", "StartIdea", "MyIdeas", "BrowseIdeas", "SupportIdea", "Browse",
     "BrowseFilter", "BrowseSearch", "Show", "Join", "Answer", "ShowMeeting", "ReportItem",
-    "AcceptConsent", "DeclineConsent", "MyDataAction", "Profile", "CreateOrganisation",
+    "AcceptConsent", "AcceptConsentThen", "DeclineConsent", "MyDataAction", "Profile", "CreateOrganisation",
     "JoinOrganisation", "MyInitiatives", "MyParticipations", "FollowSettings", "FollowPick",
     "FollowToggle", "FollowMode",
     # the forger's own language, and ask-once confirmations of the forger's own report,
