@@ -27,7 +27,7 @@ def agree_if_asked(sim) -> bool:
     buttons = sim.phone.chat.get_by_role("button", name="同意する", exact=True)
     if buttons.count():
         buttons.last.click()
-        sim.phone.wait_for_text("同意を 記録しました")
+        sim.phone.wait_for_text("同意を 記録(きろく)しました")
         return True
     return False
 
@@ -65,7 +65,7 @@ def test_post_join_notify_meeting_and_reminder(sim, clock):
     # 田中さん's phone shows the notification that arrived while away (no reload)
     phone.choose("tanaka")
     phone.wait_for_text("佐藤")
-    phone.wait_for_text("参加したいと 言っています")
+    phone.wait_for_text("参加したいと いっています")
     sim.shot("poster-notified")
 
     # staff set up a meeting from the initiative's card in #staff (staff read ふつう: 始まり)
