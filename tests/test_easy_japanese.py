@@ -10,20 +10,7 @@ from __future__ import annotations
 import warnings
 
 from bot.i18n import default_catalog
-from tests.support.easy_japanese import long_sentences, problems
-
-RESIDENT_DOMAINS = (
-    "common",
-    "ideas",
-    "initiatives",
-    "line",
-    "meetings",
-    "moderation",
-    "outcomes",
-    "privacy",
-    "profiles",
-    "wizard",
-)
+from tests.support.easy_japanese import RESIDENT_DOMAINS, long_sentences, problems
 
 
 def easy_entries() -> list[tuple[str, str]]:

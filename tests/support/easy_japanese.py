@@ -13,6 +13,20 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Catalog domains residents read (staff, slack, dashboard, audit, … are read by staff, in ふつう).
+RESIDENT_DOMAINS = (
+    "common",
+    "ideas",
+    "initiatives",
+    "line",
+    "meetings",
+    "moderation",
+    "outcomes",
+    "privacy",
+    "profiles",
+    "wizard",
+)
+
 MAX_CHARS = 30
 WARN_CHARS = 24
 MAX_KANJI = 13
