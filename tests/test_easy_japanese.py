@@ -64,4 +64,6 @@ def test_the_checker_knows_each_rule():
     assert rules("参加を 受け付けた。") == ["not a です・ます ending"]
     assert rules("受付は 終了(しゅうりょう)しました。") == []
     assert rules("受付は 終了しました。") == ["kanji without a reading: 終了"]
+    assert rules("いまは 準備中です。お店で 送ります。") == []  # common words the tokenizer splits
+    assert rules("いまは 準備です。") == ["kanji without a reading: 準備"]
     assert rules("「{title}」に 参加しました（{n}人）。") == []
