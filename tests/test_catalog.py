@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from bot.i18n import LANGUAGES, Catalog, default_catalog
+from tests.support.easy_japanese import RESIDENT_DOMAINS
 
 ROOT = Path(__file__).resolve().parents[1]
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -59,3 +60,49 @@ def test_handlers_and_channels_contain_no_message_literals():
     paths = list((ROOT / "handlers").rglob("*.py")) + list((ROOT / "bot").rglob("*.py"))
     found = [hit for path in paths for hit in japanese_literals(path)]
     assert found == []
+
+
+# ---------------------------------------------------------------- ふつうの日本語: no 分かち書き
+# A Japanese letter: hiragana, katakana (with ー, not the list dot ・) or kanji.
+JA_LETTER = r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe\u3400-\u4dbf\u4e00-\u9fff々〆]"
+PHRASE_SPACE = re.compile(rf"(?<={JA_LETTER})[ \u3000]+(?={JA_LETTER})")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def phrase_spaces(text: str) -> list[str]:
+    """Phrase spacing in a ふつう text: a space (ASCII or full-width) with a Japanese letter on
+    both sides, shown with one letter either side. Layout is not phrase spacing: a space next
+    to a placeholder (「参加者 {n}人」, the value may be Latin or digits), a Latin word or a digit
+    (「LINE の」, 「1 件」), or punctuation that separates fields or languages
+    (「／ 目標」, 「）\u3000推移」, 「。 / Choose」); line breaks are ``\\n``, not spaces."""
+    masked = PLACEHOLDER.sub("{}", text)
+    return [masked[m.start() - 1 : m.end() + 1] for m in PHRASE_SPACE.finditer(masked)]
+
+
+def spacing_problems(catalog: Catalog) -> list[str]:
+    """Each resident-facing ``ja`` text with phrase spacing, naming the key and the spot."""
+    return [
+        f"{key}: phrase spacing in ふつうの日本語: 「{hit}」"
+        for key in catalog.message_keys()
+        if key.split(".")[0] in RESIDENT_DOMAINS
+        and not key.split(".")[1].startswith("kw_")  # typed words: matched as people type them
+        for hit in phrase_spaces(catalog.raw(key)["ja"])
+    ]
+
+
+def test_futsu_texts_of_resident_facing_keys_have_no_phrase_spacing():
+    assert spacing_problems(default_catalog()) == []
+
+
+def test_the_phrase_spacing_rule_fails_a_spaced_text_naming_the_key_and_allows_layout():
+    spaced = Catalog({"common.x": {"ja": "ボタンを 押してください。", "en": "Tap a button."}})
+    assert spacing_problems(spaced) == ["common.x: phrase spacing in ふつうの日本語: 「を 押」"]
+    assert phrase_spaces("なにを\u3000しますか？") == ["を\u3000し"]
+    staff_only = Catalog({"staff.x": {"ja": "ボタンを 押す", "en": "Tap"}})
+    assert spacing_problems(staff_only) == []  # staff domains are not resident-facing
+    layout = (
+        "参加者 {n}人・{actual} ／ 目標 {target}（{percent}%）\u3000推移 {trend}\n"
+        "LINE の上限です。1 件ずつ送ってください。 / Send them one by one."
+    )
+    assert phrase_spaces(layout) == []
+    assert phrase_spaces("日本語で表示します。") == []

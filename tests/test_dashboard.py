@@ -115,7 +115,7 @@ def test_dashboard_and_numbers_are_staff_only(runtime, engine, clock):
     resident = Conversation(runtime, user="R1", channel="simulator", staff=False)
     for command in ("dashboard", "numbers"):
         resident.command(command)
-        assert resident.text == "この操作は 区の職員だけが できます。"
+        assert resident.text == "この操作(そうさ)は 区の職員だけが できます。"
 
 
 def test_numbers_in_english(runtime, engine, clock):

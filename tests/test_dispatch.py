@@ -67,7 +67,7 @@ def test_cancel_with_nothing_in_progress_says_so(runtime):
 def test_forged_or_stale_buttons_get_a_clear_message(runtime):
     c = Conversation(runtime)
     c.press("k1:zz:999")
-    assert "このボタンは もう 使えません" in c.text
+    assert "このボタンは もう つかえません" in c.text
     c.press(Menu("no-such-command"))
     assert "わかりませんでした" in c.text
 
@@ -82,7 +82,7 @@ def test_dialog_state_expires_politely(runtime, engine, clock):
         db.add(state)
     clock.advance(timedelta(hours=2))
     c.say("なにか")
-    assert "しばらく 操作がなかった" in c.text
+    assert "しばらく 操作(そうさ)がなかった" in c.text
     with session_scope(engine) as db:
         assert db.get(DialogState, ("simulator", "", "U-exp")).flow is None
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, col, select
 
+from bot.i18n import reading
 from bot.signed_links import verify
 from handlers.idea_views import export_path, status_label, when
 from storage.db import stored_id
@@ -48,8 +49,9 @@ def _safe(text: str | None) -> str:
 
 
 def idea_call_csv(runtime, call_id: int) -> bytes | None:
-    """All ideas of a call, staff view (authors named, withdrawn ones included)."""
-    t = runtime.catalog.translator(runtime.default_language)
+    """All ideas of a call, staff view (authors named, withdrawn ones included), in the staff
+    register: plain Japanese even where new people start in やさしい日本語."""
+    t = runtime.catalog.translator(reading(runtime.default_language, staff=True))
     tz = ZoneInfo(runtime.ward.timezone)
     with Session(runtime.engine) as db:
         call = db.get(IdeaCall, call_id)

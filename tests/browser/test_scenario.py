@@ -27,7 +27,7 @@ def agree_if_asked(sim) -> bool:
     buttons = sim.phone.chat.get_by_role("button", name="同意する", exact=True)
     if buttons.count():
         buttons.last.click()
-        sim.phone.wait_for_text("同意を 記録しました")
+        sim.phone.wait_for_text("同意を 記録(きろく)しました")
         return True
     return False
 
@@ -44,7 +44,7 @@ def test_post_join_notify_meeting_and_reminder(sim, clock):
     phone.type("公園の 花だんを いっしょに")
     phone.wait_for_text("② どんな 取組ですか")
     phone.type("町会で 花だんの 手入れを します。道具は あります。")
-    for label in ("防災・防犯", "阿佐谷", "人手", "決定", "とばす", "定員なし"):
+    for label in ("防災・防犯", "阿佐谷", "人手", "決定(けってい)", "とばす", "定員なし"):
         tap_when_shown(sim, label)
     phone.wait_for_text("この内容で 投稿しますか")
     phone.tap("投稿する")
@@ -56,7 +56,7 @@ def test_post_join_notify_meeting_and_reminder(sim, clock):
     phone.menu("取組をさがす")
     phone.wait_for_text("公園の 花だんを いっしょに")
     phone.tap("参加したい")
-    phone.wait_for_text(re.compile("参加を 受け付けました|同意を お願いします"))
+    phone.wait_for_text(re.compile("参加を 受け付けました|同意を おねがいします"))
     if agree_if_asked(sim):
         tap_when_shown(sim, "参加したい")
     phone.wait_for_text("参加を 受け付けました")
@@ -65,7 +65,7 @@ def test_post_join_notify_meeting_and_reminder(sim, clock):
     # 田中さん's phone shows the notification that arrived while away (no reload)
     phone.choose("tanaka")
     phone.wait_for_text("佐藤")
-    phone.wait_for_text("参加したいと 言っています")
+    phone.wait_for_text("参加したいと いっています")
     sim.shot("poster-notified")
 
     # staff set up a meeting from the initiative's card in #staff (staff read ふつう: 始まり)

@@ -68,7 +68,7 @@ def test_switching_personas_and_the_language_of_the_screen(sim):
 
 def test_a_resident_opens_the_menu_and_gets_help(sim):
     sim.phone.follow()
-    sim.phone.wait_for_text("ともだち追加ありがとうございます")
+    sim.phone.wait_for_text("ともだち追加(ついか)ありがとうございます")
     sim.shot("followed")
     sim.phone.menu("ヘルプ")
     sim.phone.wait_for_text("使い方")

@@ -65,7 +65,7 @@ def test_evaluation_loop_from_line_and_slack_to_the_public_page(both_channels, e
     hanako.tap("環境・みどり")
     hanako.tap("阿佐谷")
     hanako.tap("人手")
-    hanako.tap("決定")
+    hanako.tap("決定(けってい)")
     hanako.tap("とばす")
     hanako.tap("定員なし")
     hanako.tap("投稿する")
@@ -81,7 +81,7 @@ def test_evaluation_loop_from_line_and_slack_to_the_public_page(both_channels, e
     assert slack.press(STAFF, pack(a.Claim(ini.id))).status_code == 200
 
     # -- 2. hanako completes it on LINE (実施中 → 完了 with the results report)
-    for status in ("実施中", "完了"):
+    for status in ("実施中(じっしちゅう)", "完了"):
         hanako._send(postback_event(HANAKO, pack(a.StatusMenu(ini.id))))
         hanako.tap(status)
     hanako.say("花だんが できました")
@@ -185,7 +185,7 @@ def test_evaluation_loop_from_line_and_slack_to_the_public_page(both_channels, e
     hanako.tap("まとめを公開する")
     assert "1. また いっしょに やりたい" in hanako.text
     hanako.tap("1")
-    hanako.tap("決定")
+    hanako.tap("決定(けってい)")
     assert "公開ページに のせます" in hanako.text
     hanako.tap("公開する")
     assert "公開しました" in hanako.text

@@ -79,11 +79,11 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     line_api.profiles.update({SATO: "佐藤", SUZUKI: "鈴木", TANAKA: "田中"})
     sato = resident(line, line_api, SATO)
     sato.menu("me")
-    sato.tap("フォロー設定")
-    sato.tap("分野をえらぶ")
+    sato.tap("フォロー設定(せってい)")
+    sato.tap("分野(ぶんや)をえらぶ")
     sato.tap("まちづくり")
     assert "✓ まちづくり" in [a["label"] for a in actions_in(sato.seen)]
-    sato.tap("決定")
+    sato.tap("決定(けってい)")
     suzuki = resident(line, line_api, SUZUKI)
     tanaka = resident(line, line_api, TANAKA)
 
@@ -108,7 +108,7 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     before = len(line_api.requests)
     both.drain_outbox()
     sato.look_at_pushes(before)
-    assert "区から アイデア募集の お知らせです" in sato.text and TITLE in sato.text
+    assert "区から アイデア募集の おしらせです" in sato.text and TITLE in sato.text
     assert suzuki.pushed(before) == [] and tanaka.pushed(before) == []
     staff_posts = [p for p in slack_api.of("chat.postMessage") if p.args["channel"] == "CSTAFF"]
     assert any(TITLE in str(p.args) for p in staff_posts)
@@ -118,7 +118,7 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     sato.tap("アイデアを送る")
     sato.say("駐輪場の 案内板を ふやす")
     sato.say("場所が わからない人が 多いから")
-    sato.tap("名前を出す（佐藤）")
+    sato.tap("名前をだす（佐藤）")
     sato.tap("送る")
     assert "アイデアを 送りました" in sato.text
 
@@ -127,7 +127,7 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     suzuki.tap("アイデアを送る")
     suzuki.say("朝だけ 臨時の 駐輪場を ひらく")
     suzuki.tap("とばす")
-    suzuki.tap("匿名にする")
+    suzuki.tap("匿名(とくめい)にする")
     suzuki.tap("送る")
     assert "アイデアを 送りました" in suzuki.text
     with Session(engine) as db:
@@ -141,7 +141,7 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     assert "朝だけ 臨時の 駐輪場を ひらく" in shown and "駐輪場の 案内板を ふやす" in shown
     assert "鈴木" not in shown  # anonymous to residents
     carousel = tanaka.seen
-    tanaka.tap("賛同する", on="朝だけ 臨時の 駐輪場を ひらく")
+    tanaka.tap("賛同(さんどう)する", on="朝だけ 臨時の 駐輪場を ひらく")
     assert "いま 1人が 賛同" in tanaka.text
     with Session(engine) as db:
         (support,) = db.exec(select(IdeaSupport)).all()
@@ -166,7 +166,7 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     # -- forged requests mid-story: a LINE 賛同 and a Slack 採用 with bad signatures do nothing
     before = snapshot(engine), len(line_api.requests), len(slack_api.calls)
     on_first = [b for b in bubbles_in(carousel) if first.body in texts_in(b)]
-    forged_tap = next(a for a in actions_in(on_first) if a["label"] == "賛同する")
+    forged_tap = next(a for a in actions_in(on_first) if a["label"] == "賛同(さんどう)する")
     forged_line = body_of(postback_event(TANAKA, forged_tap["data"]))
     assert (
         line.post(forged_line, signature=sign(forged_line, "not-the-channel-secret")).status_code
@@ -207,11 +207,11 @@ def test_idea_call_from_slack_staff_to_line_residents_and_back(both_channels, en
     both.drain_outbox()
     suzuki.look_at_pushes(before)
     told = suzuki.text
-    assert f"「{TITLE}」への アイデアについて 区から お知らせ" in told
+    assert f"「{TITLE}」への アイデアについて 区から おしらせ" in told
     assert "来月から 試します。ありがとう！" in told and "採用" in told
     assert "あなたの アイデアが 区の 取組「" in told
     tanaka.look_at_pushes(before)
-    assert "あなたが 賛同した アイデア" in tanaka.text and "採用" in tanaka.text
+    assert "あなたが 賛同(さんどう)した アイデア" in tanaka.text and "採用" in tanaka.text
     assert sato.pushed(before) == []
 
     # ... and the store has the initiative linked both ways

@@ -93,18 +93,18 @@ def test_one_declaration_runs_as_line_steps_and_as_a_slack_form(both_channels, e
     assert rows(engine) == []
     taro.say("花壇の会")
     taro.say("9")
-    line_count_error = "1から5までの 数字で 入力してください。"
+    line_count_error = "1から5までの 数字(すうじ)で 入力してください。"
     assert line_count_error in taro.text
     taro.tap("3")  # the quick reply the declaration offers
     assert "この内容で よろしいですか" in taro.text
     assert "花壇の会" in taro.text
     taro.tap("「定員」を なおす")  # the confirmation card can change any answer
     taro.tap("5")
-    confirm = taro.redeliver_last_tap("決定する")
+    confirm = taro.redeliver_last_tap("決定(けってい)する")
     taro._send(confirm)
     assert rows(engine) == [{"title": "花壇の会", "count": 5, "ctx": "demo"}]
     taro._send(postback_event(taro.user, confirm["postback"]["data"]))  # the old card again
-    assert "このボタンは もう 使えません" in taro.text
+    assert "このボタンは もう つかえません" in taro.text
     assert len(rows(engine)) == 1
 
     # Slack: one modal; the same bad values get the same messages (in the staff register:
@@ -115,7 +115,7 @@ def test_one_declaration_runs_as_line_steps_and_as_a_slack_form(both_channels, e
     assert body["response_action"] == "errors"
     assert body["errors"] == {
         "title": line_title_error.replace(" ", ""),
-        "count": line_count_error.replace(" ", ""),
+        "count": "1から5までの数字で入力してください。",
     }
     assert len(rows(engine)) == 1
     submit_form(both, view, "花壇の会", "2")
@@ -132,7 +132,7 @@ def test_one_limit_changed_in_the_declaration_holds_on_both_channels(both_channe
     assert "1〜12文字で 入力してください。" in taro.text
     taro.say(TOO_LONG)  # 12: refused with the old limit, accepted now
     taro.tap("1")
-    taro.tap("決定する")
+    taro.tap("決定(けってい)する")
 
     view = open_form(both)
     body = submit_form(both, view, TOO_LONG + "です", "1")
@@ -155,11 +155,11 @@ def test_the_wizard_resumes_after_an_interruption_and_expires_after_a_day(runtim
     stale = c.button("3").data
     clock.advance(timedelta(days=1, minutes=1))
     c.press(stale)
-    assert "このボタンは もう 使えません" in c.text
+    assert "このボタンは もう つかえません" in c.text
     assert rows(engine) == []
     c.command("pair")
     c.say("花壇の会")
     clock.advance(timedelta(days=1, minutes=1))
     c.say("3")
-    assert "しばらく 操作がなかったため" in c.text
+    assert "しばらく 操作(そうさ)がなかったため" in c.text
     assert rows(engine) == []

@@ -107,5 +107,5 @@ def send_idea(
         c.tap("とばす")
     else:
         c.say(reason)
-    c.tap("匿名にする" if anonymous else "名前を出す")
+    c.tap("匿名(とくめい)にする" if anonymous else "名前をだす")
     return c.tap("送る")

@@ -106,4 +106,4 @@ def test_the_idea_card_shows_the_answer_date(runtime, engine, clock, resident, o
     with session_scope(engine) as db:
         created = db.exec(select(Idea.created_at)).one()
     due = (created + timedelta(days=14)).astimezone(ZoneInfo("Asia/Tokyo"))
-    assert fields["回答予定"] == f"{due.month}/{due.day}"
+    assert fields["回答予定(かいとうよてい)"] == f"{due.month}/{due.day}"

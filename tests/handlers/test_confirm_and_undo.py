@@ -40,7 +40,7 @@ def test_withdraw_asks_once_and_no_keeps_the_place(people, engine):
     ini, taro = joined(people, engine, "U-taro", "たろう")
     taro.press(a.Show(ini.id))
     taro.tap("参加をやめる")
-    assert "本当に「地域の防災訓練を一緒に」への 参加を やめますか" in taro.text
+    assert "ほんとうに「地域の防災訓練を一緒に」への 参加を やめますか" in taro.text
     assert [b.label for b in buttons_of(taro.last)] == ["はい", "いいえ"]
     assert status_of(engine, ini.id, "たろう") == "joined"  # nothing yet
     taro.tap("いいえ")
@@ -56,12 +56,12 @@ def test_withdraw_then_undo_within_ten_minutes_restores_the_place(people, engine
     assert "とりやめました" in taro.text and "10分" in taro.text
     assert status_of(engine, ini.id, "たろう") == "withdrawn"
     clock.advance(timedelta(minutes=9))
-    taro.tap("取り消す")
+    taro.tap("とりけす")
     assert "ふたたび 参加しています" in taro.text
     assert status_of(engine, ini.id, "たろう") == "joined"
     assert count(engine, "participation") == 1
     taro.press(a.UndoWithdraw(ini.id, "joined"))  # the same (stale) button again
-    assert "取り消す 操作は ありません" in taro.text
+    assert "とりけす 操作(そうさ)は ありません" in taro.text
 
 
 def test_undo_after_ten_minutes_is_refused_with_the_reason(people, engine, clock):
@@ -69,8 +69,8 @@ def test_undo_after_ten_minutes_is_refused_with_the_reason(people, engine, clock
     taro.press(a.WithdrawAsk(ini.id))
     taro.tap("はい")
     clock.advance(timedelta(minutes=10, seconds=1))
-    taro.tap("取り消す")
-    assert "10分 以上 たったため" in taro.text
+    taro.tap("とりけす")
+    assert "10分 以上(いじょう) たったため" in taro.text
     assert status_of(engine, ini.id, "たろう") == "withdrawn"
 
 
@@ -82,9 +82,9 @@ def test_undo_when_a_waitlister_took_the_place_offers_the_waitlist(people, engin
     taro.press(a.WithdrawAsk(ini.id))
     taro.tap("はい")
     assert status_of(engine, ini.id, "じろう") == "joined"  # promoted at once
-    taro.tap("取り消す")
+    taro.tap("とりけす")
     assert "ほかの 人が 入りました" in taro.text
-    assert [b.label for b in buttons_of(taro.last)] == ["キャンセル待ちで申し込む"]
+    assert [b.label for b in buttons_of(taro.last)] == ["キャンセルまちで もうしこむ"]
     assert status_of(engine, ini.id, "たろう") == "withdrawn"
     assert status_of(engine, ini.id, "じろう") == "joined"  # never demoted
 
@@ -96,9 +96,15 @@ def test_report_asks_once_with_reasons_and_no_reports_nothing(people, engine):
     other.command("browse")
     other.tap("くわしく")
     other.tap("通報する")
-    assert "本当に「地域の防災訓練を一緒に」を 通報しますか" in other.text
+    assert "ほんとうに「地域の防災訓練を一緒に」を 通報しますか" in other.text
     labels = [b.label for b in buttons_of(other.last)]
-    assert labels == ["不適切な内容", "個人情報", "宣伝・勧誘", "その他", "いいえ"]
+    assert labels == [
+        "不適切(ふてきせつ)な内容",
+        "個人情報(こじんじょうほう)",
+        "宣伝(せんでん)・勧誘(かんゆう)",
+        "そのた",
+        "いいえ",
+    ]
     assert count(engine, "report") == 0
     other.tap("いいえ")
     assert "通報は しませんでした" in other.text

@@ -15,7 +15,7 @@ def test_a_resident_reports_an_initiative_from_its_card(people, engine):
     other.command("browse")
     other.tap("くわしく")
     other.tap("通報する")
-    other.tap("不適切な内容")  # 通報する asks once, with the reason (issue 17)
+    other.tap("不適切(ふてきせつ)な内容")  # 通報する asks once, with the reason (issue 17)
     assert "通報を 受け付けました" in other.text
     assert count(engine, "report") == 1
     poster.command("browse")

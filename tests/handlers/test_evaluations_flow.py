@@ -76,7 +76,7 @@ def test_evaluation_loop_on_the_simulator(people, staff, runtime, engine, clock,
     taro.tap("送る")
     assert "評価を 受け付けました" in taro.text and "2人 以上" in taro.text
     taro.press(confirm)  # a double click on the confirmation: stale, nothing twice
-    assert "もう 使えません" in taro.text
+    assert "もう つかえません" in taro.text
     taro.press(Evaluate(ini.id))  # a second 「評価する」: already received
     assert "もう 受け付けています" in taro.text
     assert len(evaluation_rows(engine)) == 1

@@ -84,25 +84,25 @@ def test_submissions_edits_and_withdrawals_after_the_deadline_are_refused(
     late.press(StartIdea(call_id))
     late.say("ぎりぎりの アイデア")
     late.tap("とばす")
-    late.tap("名前を出す")
+    late.tap("名前をだす")
     clock.advance(timedelta(hours=2, minutes=1))  # the close job has not run yet
     late.tap("送る")
-    assert "受付は 終わりました" in late.text
+    assert "受付は おわりました" in late.text
     assert count(engine, "idea") == 1
 
     late.press(StartIdea(call_id))
-    assert "受付は 終わりました" in late.text
+    assert "受付は おわりました" in late.text
     late.say("それでも 送りたい")  # no dialog was started: this is not taken as an idea
     assert count(engine, "idea") == 1
 
     early.press(EditIdea(idea_id))
-    assert "受付は 終わりました" in early.text
+    assert "受付は おわりました" in early.text
     early.press(WithdrawIdea(idea_id, True))
-    assert "受付は 終わりました" in early.text
+    assert "受付は おわりました" in early.text
     late.press(BrowseIdeas(call_id))
     assert [b.label for b in late.last[0].cards[0].buttons] == ["通報する"]  # no 賛同する now
     late.press(SupportIdea(idea_id))
-    assert "賛同できません" in late.text
+    assert "賛同(さんどう)できません" in late.text
     with session_scope(engine) as db:
         assert db.get(Idea, idea_id).status == IdeaStatus.RECEIVED
     assert count(engine, "idea_support") == 0

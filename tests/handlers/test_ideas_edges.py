@@ -23,16 +23,16 @@ def test_an_idea_sent_exactly_at_the_deadline_is_refused(
     call_id = open_call(deadline=local_input(clock.now() + timedelta(hours=2)))
     clock.advance(timedelta(hours=2) - timedelta(minutes=1))
     r.press(StartIdea(call_id))
-    assert "受付は 終わりました" not in r.text, r.text  # a minute before: still open
+    assert "受付は おわりました" not in r.text, r.text  # a minute before: still open
     r.say("ぎりぎりの アイデア")
     r.tap("とばす")
-    r.tap("名前を出す")
+    r.tap("名前をだす")
     clock.advance(timedelta(minutes=1))  # now == deadline
     r.tap("送る")
-    assert "受付は 終わりました" in r.text, r.text
+    assert "受付は おわりました" in r.text, r.text
     assert count(engine, "idea") == 0
     r.press(StartIdea(call_id))
-    assert "受付は 終わりました" in r.text, r.text
+    assert "受付は おわりました" in r.text, r.text
 
 
 def test_an_idea_a_second_before_the_deadline_is_accepted(
@@ -77,10 +77,10 @@ def test_the_idea_steps_resume_and_stop_without_writing(runtime, engine, residen
     call_id = open_call()
     r.press(StartIdea(call_id))
     r.say("つづける")  # the resume word re-asks the question, it is not the idea
-    assert "アイデアを 1000文字以内で" in r.text
+    assert "アイデアを 1000文字以内(もじいない)で" in r.text
     r.say("ベンチを ふやす")
     r.say("つづける")
-    assert "なぜ そう思いますか" in r.text
+    assert "なぜ そうおもいますか" in r.text
     r.tap("やめる")
     r.say("これは アイデアではない")
     assert count(engine, "idea") == 0

@@ -120,16 +120,16 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
     carousel = follower.last[0]
     assert isinstance(carousel, Carousel)
     theirs_card = next(c for c in carousel.cards if c.body == theirs.body)
-    assert ("送った人", "匿名") in theirs_card.fields
+    assert ("送った人", "匿名(とくめい)") in theirs_card.fields
     assert "鈴木" not in texts_of(follower.last)
     own_card = next(c for c in carousel.cards if c.body == mine.body)
     assert own_card.buttons == ()
-    follower.tap("賛同する")
+    follower.tap("賛同(さんどう)する")
     assert "いま 1人が 賛同" in follower.text
     follower.press(SupportIdea(theirs.id))
-    assert "もう 賛同ずみ" in follower.text
+    assert "もう 賛同(さんどう)ずみ" in follower.text
     other.press(SupportIdea(theirs.id))
-    assert "自分の アイデアには 賛同できません" in other.text
+    assert "自分の アイデアには 賛同(さんどう)できません" in other.text
     assert count(engine, "idea_support") == 1
 
     # -- staff answer 採用 in a form; the author is told, the supporter gets a short note
@@ -146,9 +146,9 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
     await runtime.outbox.drain()
     told = messenger.pushes["U-other"]
     answer = next(r for r in told if isinstance(r, Card))
-    assert answer.body == "来月から 試します。ありがとう！" and answer.badge == "採用"
+    assert answer.body == "来月から 試します。ありがとう！" and answer.badge == "採用(さいよう)"
     note = [r.text for r in messenger.pushes["U-follower"] if isinstance(r, Text)]
-    assert any("賛同した アイデア" in t and "採用" in t for t in note)
+    assert any("賛同(さんどう)した アイデア" in t and "採用" in t for t in note)
 
     # -- one action: the idea becomes an initiative posted as the ward, linked both ways
     staff.tap("取組にする")
@@ -185,7 +185,7 @@ async def test_the_staff_card_is_updated_with_live_counts(
     call_id = open_call()
     send_idea(a, call_id, "アイデア A")
     b.press(BrowseIdeas(call_id))
-    b.tap("賛同する")
+    b.tap("賛同(さんどう)する")
     await runtime.outbox.drain()
     with session_scope(engine) as db:
         updates = db.exec(
@@ -210,14 +210,14 @@ def test_the_resident_dialog_keeps_answers_and_lets_the_author_change_parts(
     assert "1000文字以内" in r.text
     r.say("公園に ベンチを")
     r.tap("とばす")
-    r.tap("名前を出す")
+    r.tap("名前をだす")
     assert isinstance(r.last[0], Card) and r.last[0].body == "公園に ベンチを"
     r.tap("アイデアをなおす")
     r.say("公園に ベンチと 日かげを")
     assert r.last[0].body == "公園に ベンチと 日かげを"  # straight back to the confirm card
-    r.tap("表示をかえる")
-    r.tap("匿名にする")
-    assert ("表示", "匿名") in r.last[0].fields
+    r.tap("表示(ひょうじ)をかえる")
+    r.tap("匿名(とくめい)にする")
+    assert ("表示(ひょうじ)", "匿名(とくめい)") in r.last[0].fields
     assert count(engine, "idea") == 0  # nothing written before 送る
     old_send = r.button("送る").data
     r.tap("送る")
@@ -233,9 +233,9 @@ def test_the_resident_dialog_keeps_answers_and_lets_the_author_change_parts(
     with session_scope(engine) as db:
         assert db.get(Idea, idea_id).reason == "夏は 暑いので"
     r.press(WithdrawIdea(idea_id))
-    assert "取り下げますか" in r.text
-    r.tap("取り下げる")
+    assert "とりさげますか" in r.text
+    r.tap("とりさげる")
     with session_scope(engine) as db:
         assert db.get(Idea, idea_id).status == IdeaStatus.WITHDRAWN
-    assert texts(r.last) == ["アイデアを 取り下げました。"]
+    assert texts(r.last) == ["アイデアを とりさげました。"]
     assert count(engine, "idea_support") == 0

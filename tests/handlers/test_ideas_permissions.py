@@ -67,7 +67,7 @@ def test_residents_cannot_open_publish_edit_or_close_a_call(
     assert call_row(engine, call_id).status == "draft"
     assert person_rows(engine) == []
     r.press(BrowseIdeas(call_id))  # drafts don't exist for residents
-    assert "見つかりませんでした" in r.text
+    assert "みつかりませんでした" in r.text
 
     staff.press(PublishCall(call_id))
     staff.press(PublishCall(call_id))  # double tap: one announcement only
@@ -139,7 +139,7 @@ def test_a_private_call_hides_ideas_from_residents(runtime, engine, resident, op
     b.command("ideas")
     assert [x.label for x in b.last[0].cards[0].buttons] == ["アイデアを送る"]
     b.press(BrowseIdeas(call_id))
-    assert "公開されていません" in b.text
+    assert "公開(こうかい)されていません" in b.text
     b.press(SupportIdea(idea_id))
     assert count(engine, "idea_support") == 0
 
@@ -177,8 +177,8 @@ async def test_small_edits_are_quiet_and_a_deadline_change_tells_the_submitters(
     rows = person_rows(engine)[before:]
     assert [r.person_id for r in rows] == [person_id(engine, "U-author")]
     await runtime.outbox.drain()
-    assert any("締切が かわりました" in r.text for r in messenger.pushes["U-author"])
-    assert "締切が かわりました" not in str(messenger.pushes["U-f"])
+    assert any("締切(しめきり)が かわりました" in r.text for r in messenger.pushes["U-author"])
+    assert "締切(しめきり)が かわりました" not in str(messenger.pushes["U-f"])
     assert follower
 
 
@@ -208,4 +208,4 @@ def test_late_start_of_a_closed_call_is_refused(runtime, engine, clock, resident
     call_id = open_call(deadline=local_input(clock.now() + timedelta(hours=1)))
     clock.advance(timedelta(hours=2))
     r.press(StartIdea(call_id))
-    assert "受付は 終わりました" in r.text
+    assert "受付は おわりました" in r.text

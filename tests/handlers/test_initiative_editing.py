@@ -30,13 +30,13 @@ def test_the_poster_changes_title_and_date_and_participants_are_told(people, eng
     picker = next(r for r in owner.last if isinstance(r, DatetimeRequest))
     owner.press(picker.data, datetime="2026-12-20T10:00")
     owner.tap("とばす")  # no end
-    owner.tap("保存する")
-    assert "保存しました" in owner.text
+    owner.tap("保存(ほぞん)する")
+    assert "保存(ほぞん)しました" in owner.text
     with Session(engine) as s:
         changed = s.get(Initiative, ini.id)
         assert changed.title == "秋の 防災訓練" and changed.starts_on is not None
     told = outbox(engine, kind="initiative_change")
-    assert len(told) == 1 and "変わりました" in pushed_text(told)
+    assert len(told) == 1 and "かわりました" in pushed_text(told)
 
 
 def test_a_capacity_below_the_participants_is_refused_and_nothing_is_lost(people, engine):
@@ -47,14 +47,14 @@ def test_a_capacity_below_the_participants_is_refused_and_nothing_is_lost(people
     owner.say("人数の テスト")
     owner.tap("定員をなおす")
     owner.say("1")
-    owner.tap("保存する")
+    owner.tap("保存(ほぞん)する")
     assert "2人より" in owner.text
     assert "人数の テスト" in owner.text  # back at the card with the answers kept
     with Session(engine) as s:
         assert s.get(Initiative, ini.id).capacity is None
     owner.tap("定員をなおす")
     owner.say("5")
-    owner.tap("保存する")
+    owner.tap("保存(ほぞん)する")
     with Session(engine) as s:
         assert s.get(Initiative, ini.id).capacity == 5
         assert s.get(Initiative, ini.id).title == "人数の テスト"

@@ -73,7 +73,7 @@ def test_post_browse_join_waitlist_opinions_lifecycle(people, engine, runtime):
     assert "参加を 受け付けました" in jiro.text
     saburo = people("U-saburo", "さぶろう")
     saburo.press(a.Join(ini.id))
-    assert "補欠（1番目）" in saburo.text
+    assert "補欠(ほけつ)（1番目(ばんめ)）" in saburo.text
     saburo.tap("とばす")
 
     # the poster sees display names only
@@ -100,11 +100,11 @@ def test_post_browse_join_waitlist_opinions_lifecycle(people, engine, runtime):
     # opinions: the poster asks the participants
     owner.press(a.Show(ini.id))
     detail = next(r for r in owner.last if isinstance(r, Card))
-    assert "状態を変更" in [b.label for b in detail.buttons]
-    owner.tap("意見をきく")
+    assert "状態(じょうたい)を変更" in [b.label for b in detail.buttons]
+    owner.tap("意見(いけん)をきく")
     owner.say("集合場所は どこが いいですか？")
-    owner.tap("参加者に")
-    assert "意見募集を はじめました（2人" in owner.text
+    owner.tap("参加者(さんかしゃ)に")
+    assert "意見募集(いけんぼしゅう)を はじめました（2人" in owner.text
     req_rows = outbox(engine, kind="opinion")
     assert {r.person_id for r in req_rows} == {
         person_id(engine, "じろう"),
@@ -114,7 +114,7 @@ def test_post_browse_join_waitlist_opinions_lifecycle(people, engine, runtime):
     with Session(engine) as s:
         req = s.exec(select(OpinionRequest)).one()
     taro.press(a.OpinionAnswer(req.id))
-    assert "参加者だけ" in taro.text
+    assert "参加者(さんかしゃ)だけ" in taro.text
     jiro.press(a.OpinionAnswer(req.id))
     jiro.say("公園が いいです")
     assert "ありがとうございます" in jiro.text
@@ -157,7 +157,7 @@ def test_edit_any_answer_from_the_confirmation_and_post_as_organisation(people, 
     owner.press(a.CreateOrganisation())
     owner.tap("町会・自治会")
     owner.say("阿佐谷北町会")
-    assert "招待コード" in owner.text
+    assert "招待(しょうたい)コード" in owner.text
     owner.command("post")
     owner.say("花だん づくり")
     owner.say("駅前の 花だんを つくります")
@@ -197,10 +197,10 @@ def test_resume_after_interruption_and_expiry(people, engine, clock):
     c.say("つづける")
     assert "内容を 送ってください" in c.text
     c.say("みんなで 歩きます")
-    assert "分野を えらんで" in c.text
+    assert "分野(ぶんや)を えらんで" in c.text
     clock.advance(timedelta(days=1, minutes=1))
     c.say("こんにちは")
-    assert "入力を 終了しました" in c.text
+    assert "入力を 終了(しゅうりょう)しました" in c.text
     assert count(engine, "initiative") == 0
 
 
@@ -208,11 +208,11 @@ def test_follow_immediately_and_digest(people, engine, runtime, clock):
     fan = people("U-fan", "ファン")
     fan.command("me")
     fan.tap("フォロー設定")
-    fan.tap("分野をえらぶ")
+    fan.tap("分野(ぶんや)をえらぶ")
     fan.tap("防災・防犯")
     assert "✓ 防災・防犯" in str(fan.last)
     fan.tap("決定")
-    fan.tap("すぐに知らせる")
+    fan.tap("すぐにしらせる")
     weekly = people("U-weekly", "まとめ")
     weekly.press(a.FollowToggle("area", "asagaya"))
     other = people("U-other", "べつ")

@@ -43,9 +43,9 @@ def test_poster_schedules_through_the_dialog_and_participants_are_invited(runtim
     poster.press(picker(poster.last).data, datetime=local(MEETING + timedelta(hours=2)))
     poster.say("みどり集会所")
     poster.tap("10人")
-    poster.tap("前日10時と 1時間前")
+    poster.tap("前日(ぜんじつ)10時と 1時間前")
     poster.tap("なし")
-    assert "2026/11/27（金） 18:00–20:00" in poster.text
+    assert "2026/11/27（金(きん)） 18:00–20:00" in poster.text
     assert "みどり集会所" in poster.text
     poster.tap("つくる")
     assert "つくりました" in poster.text
@@ -58,7 +58,7 @@ def test_poster_schedules_through_the_dialog_and_participants_are_invited(runtim
     invites = [r for r in rows(engine, kind="notice") if r.meeting_id == meeting.id]
     assert sorted(r.person_id for r in invites) == [a, b]
     labels = {b["label"] for r in invites for b in r.payload[0]["buttons"]}
-    assert {"参加", "不参加", "未定"} <= labels
+    assert {"参加", "不参加(ふさんか)", "未定(みてい)"} <= labels
     # nobody said yes yet: no reminder; the organiser's follow-up is planned for the next day
     assert rows(engine, kind="reminder") == []
     (record,) = rows(engine, kind="meeting_record")
@@ -190,7 +190,7 @@ def resident_schedules(runtime, engine) -> int:
     poster.press(picker(poster.last).data, datetime=local(MEETING + timedelta(hours=2)))
     poster.say("みどり集会所")
     poster.tap("10人")
-    poster.tap("前日10時と 1時間前")
+    poster.tap("前日(ぜんじつ)10時と 1時間前")
     poster.tap("なし")
     poster.tap("つくる")
     assert "つくりました" in poster.text

@@ -71,7 +71,7 @@ def test_a_meeting_card_shows_date_time_and_place_in_full_and_a_calendar_button(
     a.command("plans")
     [card] = cards(a.last)
     fields = dict(card.fields)
-    assert fields["日時"] == "2026/11/27（金） 18:00–20:00"
+    assert fields["日時"] == "2026/11/27（金(きん)） 18:00–20:00"
     assert fields["場所"] == "みどり集会所"
     assert not any("/calendar/" in value for value in fields.values())  # no long URL value
     [link] = card.links

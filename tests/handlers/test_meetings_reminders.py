@@ -71,7 +71,7 @@ async def test_reminders_carry_date_place_and_a_cancel_button_and_go_only_to_yes
     assert list(messenger.pushes) == ["U-0"]
     (card,) = cards(messenger.pushes["U-0"])
     text = card.body + str(card.fields)
-    assert "リマインド" in text and "2026/11/27（金） 18:00–20:00" in text
+    assert "リマインド" in text and "2026/11/27（金(きん)） 18:00–20:00" in text
     assert "みどり集会所" in text
     (button,) = card.buttons
     assert button.label == "参加を とりやめる"
@@ -86,9 +86,9 @@ def test_capacity_waitlist_and_promotion_with_notice(runtime, engine):
     _, [(a, aid), (b, bid), (c, cid)], mid = setup(runtime, engine, n=3, capacity=1)
     a.press(Answer(mid, "yes"))
     b.press(Answer(mid, "yes"))
-    assert "キャンセル待ち 1番目" in b.text
+    assert "キャンセルまち 1番目(ばんめ)" in b.text
     c.press(Answer(mid, "yes"))
-    assert "キャンセル待ち 2番目" in c.text
+    assert "キャンセルまち 2番目(ばんめ)" in c.text
     assert pending(engine, bid) == [] and pending(engine, cid) == []  # never remind waitlisted
     a.press(Answer(mid, "no"))
     assert answer_of(engine, mid, bid) == "yes"
@@ -124,7 +124,7 @@ def test_reschedule_replaces_pending_reminders_and_tells_attendees(runtime, engi
     assert not old & {k for _, k in now_pending}
     cancelled = [r for r in rows(engine, kind="reminder") if r.dedupe_key in old]
     assert {r.status for r in cancelled} == {OutboxStatus.CANCELLED}
-    told = [r.person_id for r in rows(engine, kind="notice") if "変わりました" in str(r.payload)]
+    told = [r.person_id for r in rows(engine, kind="notice") if "かわりました" in str(r.payload)]
     assert told == [aid]  # "no" is not told
     (record,) = rows(engine, kind="meeting_record", status=OutboxStatus.PENDING)
     assert record.due_at == datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
@@ -233,8 +233,8 @@ def test_plans_lists_my_meetings_with_the_private_feed_link(runtime, engine):
     a.press(Answer(mid, "maybe"))
     a.command("plans")
     (card,) = cards(a.last)
-    assert card.title == "準備の集い" and card.badge == "未定"
-    assert [b.label for b in card.buttons] == ["参加", "不参加", "未定"]
+    assert card.title == "準備の集い" and card.badge == "未定(みてい)"
+    assert [b.label for b in card.buttons] == ["参加", "不参加(ふさんか)", "未定(みてい)"]
     assert "/calendar/feed/" in a.text
     with Session(engine) as db:
         from storage.models import Person

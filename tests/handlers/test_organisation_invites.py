@@ -28,7 +28,7 @@ def organisation(runtime) -> tuple[Conversation, int]:
 
 def invite_of(admin: Conversation, org_id: int) -> JoinByInvite:
     admin.press(Profile(org_id))
-    admin.tap("招待を送る")
+    admin.tap("招待(しょうたい)を送る")
     assert "送(おく)ってください" in admin.text and "コードの 入力は いりません" in admin.text
     button = admin.button("この団体に参加する")
     assert button.style == "primary"
@@ -109,10 +109,10 @@ def test_only_an_admin_can_share_an_invite(runtime, engine):
     with session_scope(engine) as db:
         db.add(Membership(actor_id=org, person_id=member_id, role="member"))
     member.press(Profile(org))
-    assert "招待を送る" not in [b.label for b in buttons_of(member.last)]
+    assert "招待(しょうたい)を送る" not in [b.label for b in buttons_of(member.last)]
     member.press(ShareInvite(org))
     assert "この団体に参加する" not in [b.label for b in buttons_of(member.last)]
     with session_scope(engine) as db:  # archived: its code was withdrawn
         db.get(Actor, org).invite_code = None
     admin.press(ShareInvite(org))
-    assert "招待を 受け付けていません" in admin.text
+    assert "招待(しょうたい)を 受け付けていません" in admin.text

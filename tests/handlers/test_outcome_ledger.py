@@ -213,16 +213,22 @@ def test_my_page_shows_your_collaboration_and_the_ward_numbers(people, engine):
     complete(owner, ini.id)
 
     taro.command("me")
-    card = next(r for r in taro.last if isinstance(r, Card) and r.title == "あなたの協働")
+    card = next(
+        r for r in taro.last if isinstance(r, Card) and r.title == "あなたの協働(きょうどう)"
+    )
     assert dict(card.fields) == {
         "参加して 完了した取組": "1件",
-        "出席した会議": "0回",
-        "採用された アイデア": "0件",
+        "出席(しゅっせき)した会議": "0回",
+        "採用(さいよう)された アイデア": "0件",
     }
-    assert "区の 協働の成果：完了した取組 1件・参加者 1人" in card.body
+    assert (
+        "区の 協働(きょうどう)の成果(せいか)：完了した取組 1件・参加者(さんかしゃ) 1人" in card.body
+    )
     assert "/public" in card.body
     newcomer.command("me")
-    card = next(r for r in newcomer.last if isinstance(r, Card) and r.title == "あなたの協働")
+    card = next(
+        r for r in newcomer.last if isinstance(r, Card) and r.title == "あなたの協働(きょうどう)"
+    )
     assert dict(card.fields)["参加して 完了した取組"] == "0件"
     english = people("U-en", "Ann", language="en")
     english.command("me")

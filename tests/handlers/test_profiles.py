@@ -19,14 +19,14 @@ def test_my_page_edit_profile_and_open_it_from_a_card(people, engine):
     c.say("x" * 41)
     assert "40文字以内" in c.text
     c.say("ひまわり")
-    assert "保存しました" in c.text
+    assert "保存(ほぞん)しました" in c.text
     c.tap("地域")
     c.tap("荻窪")
-    c.tap("活動内容・方針")
+    c.tap("活動(かつどう)・方針(ほうしん)")
     c.say("つづける")  # resume word re-asks instead of being saved
-    assert "活動内容・方針を 送ってください" in c.text
+    assert "活動内容(かつどうないよう)・方針(ほうしん)を 送ってください" in c.text
     c.say("子どもの 見守りを しています")
-    c.tap("関心のある分野")
+    c.tap("関心(かんしん)のある分野")
     c.tap("子育て・教育")
     c.tap("防災・防犯")
     c.tap("決定")
@@ -64,15 +64,15 @@ def test_interests_start_ticked_as_they_are_and_a_forged_value_changes_nothing(p
     c = people("U-tick", "チェック")
     c.command("me")
     c.tap("プロフィールを編集")
-    c.tap("関心のある分野")
+    c.tap("関心(かんしん)のある分野")
     c.tap("防災・防犯")
     c.tap("決定")
-    c.tap("関心のある分野")
+    c.tap("関心(かんしん)のある分野")
     assert "✓ 防災・防犯" in [b.label for b in c.last[-1].buttons]  # ticked as it is now
     with Session(engine) as s:
         token = s.exec(select(DialogState)).one().data[TOKEN]
     c.press(WizardAnswer("pedit_interests", token, "interests", "no-such-category"))
-    assert "使えません" in c.text
+    assert "つかえません" in c.text
     c.say("つづける")
     c.tap("✓ 防災・防犯")
     c.tap("決定")  # nothing ticked: cleared

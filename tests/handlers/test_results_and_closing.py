@@ -121,9 +121,9 @@ def test_a_full_initiative_offers_the_waitlist(people, engine):
     taro.press(a.Join(ini.id))
     jiro.press(a.Show(ini.id))
     labels = [b.label for b in buttons_of(jiro.last)]
-    assert "キャンセル待ちで申し込む" in labels and "参加したい" not in labels
-    jiro.tap("キャンセル待ちで申し込む")
-    assert "補欠（1番目）" in jiro.text
+    assert "キャンセルまちで もうしこむ" in labels and "参加したい" not in labels
+    jiro.tap("キャンセルまちで もうしこむ")
+    assert "補欠(ほけつ)（1番目(ばんめ)）" in jiro.text
 
 
 def test_browse_lists_open_initiatives_first(people, engine):

@@ -41,9 +41,9 @@ def test_the_oldest_waiting_person_is_promoted(people, engine, clock):
     _join(first, ini.id, clock)
     assert "参加を 受け付けました" in first.text
     _join(second, ini.id, clock)
-    assert "補欠（1番目）" in second.text
+    assert "補欠(ほけつ)（1番目(ばんめ)）" in second.text
     _join(third, ini.id, clock)
-    assert "補欠（2番目）" in third.text
+    assert "補欠(ほけつ)（2番目(ばんめ)）" in third.text
 
     _withdraw(first, ini.id, clock)
     statuses = _statuses(engine, ini.id)
@@ -65,7 +65,7 @@ def test_rejoining_after_withdrawing_goes_to_the_end_of_the_queue(people, engine
     _join(late, ini.id, clock)  # waitlist place 2
     _withdraw(early, ini.id, clock)
     _join(early, ini.id, clock)  # back again: behind おそい now
-    assert "補欠（2番目）" in early.text, early.text
+    assert "補欠(ほけつ)（2番目(ばんめ)）" in early.text, early.text
 
     _withdraw(first, ini.id, clock)
     statuses = _statuses(engine, ini.id)

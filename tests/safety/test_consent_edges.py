@@ -35,7 +35,7 @@ def _invited_without_consent(runtime, engine, **meeting):
 def test_a_maybe_answer_needs_consent(runtime, engine):
     c, pid, _first, mid = _invited_without_consent(runtime, engine)
     c.press(Answer(mid, "maybe"))
-    assert "同意を お願いします" in c.text, c.text
+    assert "同意を おねがいします" in c.text, c.text
     assert answer_of(engine, mid, pid) == "invited"
     c.tap("同意する")
     c.press(Answer(mid, "maybe"))
@@ -47,7 +47,7 @@ def test_an_answer_that_lands_on_the_meeting_waitlist_needs_consent(runtime, eng
     first.press(Answer(mid, "yes"))
     assert answer_of(engine, mid, person_id(engine, "U-first")) == "yes"
     c.press(Answer(mid, "yes"))  # the meeting is full: this would be a waitlist place
-    assert "同意を お願いします" in c.text, c.text
+    assert "同意を おねがいします" in c.text, c.text
     assert answer_of(engine, mid, pid) == "invited"
     c.tap("同意する")
     c.press(Answer(mid, "yes"))
@@ -70,7 +70,7 @@ def test_a_rejoin_onto_the_initiative_waitlist_needs_consent_again(
     assert "とりやめました" in c.text, c.text
     runtime.settings.privacy_version = "2027-01"
     c.press(a.Join(item.id))  # would be waitlisted again (the initiative is still full)
-    assert "同意を お願いします" in c.text, c.text
+    assert "同意を おねがいします" in c.text, c.text
     with session_scope(engine) as db:
         mine = db.exec(
             select(Participation.status).where(

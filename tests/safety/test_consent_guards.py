@@ -22,7 +22,7 @@ def test_joining_an_initiative_needs_consent(make_person, engine, initiative):
     item, _poster = initiative
     c = make_person("U-nocon", "未同意", consent=False)
     c.press(a.Join(item.id))
-    assert "同意を お願いします" in c.text, c.text
+    assert "同意を おねがいします" in c.text, c.text
     assert count(engine, "participation") == 0
     c.tap("同意する")  # agreeing goes on with the join (issue 17: no second tap)
     assert "参加を 受け付けました" in c.text, c.text
@@ -38,7 +38,7 @@ def test_answering_a_meeting_needs_consent(runtime, engine):
     mid = staff_create(staff, f"initiative:{ini}", MEETING)
 
     c.press(Answer(mid, "yes"))
-    assert "同意を お願いします" in c.text, c.text
+    assert "同意を おねがいします" in c.text, c.text
     assert answer_of(engine, mid, pid) == "invited"  # the invitation row, unanswered
     c.tap("同意する")
     c.press(Answer(mid, "yes"))
@@ -56,7 +56,7 @@ def test_an_uninvited_answer_needs_consent_too(runtime, engine):
     with session_scope(engine) as db:
         db.add(Participation(initiative_id=ini, person_id=pid, status="joined"))
     c.press(Answer(mid, "yes"))
-    assert "同意を お願いします" in c.text, c.text
+    assert "同意を おねがいします" in c.text, c.text
     assert answer_of(engine, mid, pid) is None
     c.tap("同意する")
     c.press(Answer(mid, "yes"))
@@ -72,7 +72,7 @@ def test_rejoining_after_a_new_notice_needs_consent_again(make_person, engine, i
     assert "とりやめました" in c.text, c.text
     runtime.settings.privacy_version = "2027-01"
     c.press(a.Join(item.id))
-    assert "同意を お願いします" in c.text, c.text
+    assert "同意を おねがいします" in c.text, c.text
     with session_scope(engine) as db:
         assert db.exec(select(Participation.status)).one() == "withdrawn"
 

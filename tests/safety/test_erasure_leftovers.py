@@ -16,7 +16,7 @@ def _edit_profile(c) -> None:
     c.tap("プロフィールを編集")
     c.tap("地域")
     c.tap("荻窪")
-    c.tap("活動内容・方針")
+    c.tap("活動(かつどう)・方針(ほうしん)")
     c.say("毎朝 通学路で 子どもの 見守りを しています")
 
 
@@ -50,7 +50,7 @@ def test_deletion_clears_the_profile_area_and_activity(make_person, engine):
         actor = db.get(Actor, me.actor_id)
         assert actor.area is None
         assert actor.activity == ""
-        assert actor.name == "退会したユーザー"
+        assert actor.name == "退会(たいかい)したユーザー"
 
 
 def test_deletion_drops_a_half_written_dialog_draft(make_person, engine):

@@ -15,7 +15,7 @@ async def test_three_reports_hide_an_item_and_a_repeat_report_counts_once(
     a, b, c = (make_person(f"U-r{i}", f"住民{i}") for i in range(3))
     a.press(ReportItem("initiative", item.id))
     a.press(ReportItem("initiative", item.id))  # the same person again
-    assert "すでに 通報済み" in a.text
+    assert "すでに 通報ずみ" in a.text
     b.press(ReportItem("initiative", item.id))
     with session_scope(engine) as db:
         assert not db.get(Initiative, item.id).hidden  # 2 distinct reports

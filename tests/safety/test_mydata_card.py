@@ -51,10 +51,16 @@ def test_the_card_counts_only_my_records_and_shows_the_consent_date(
         db.add(Opinion(request_id=req.id, person_id=them, body="o"))
         db.add(Rsvp(meeting_id=meeting.id, person_id=them, answer="yes"))
     poster.command("mydata")
-    assert "取組 1件・参加 1件・アイデア 2件\n意見 3件・会議の出欠 0件" in poster.text, poster.text
+    assert (
+        "取組 1件・参加 1件・アイデア 2件\n意見(いけん) 3件・会議の出欠(しゅっけつ) 0件"
+        in poster.text
+    ), poster.text
     assert clock.now().strftime("%Y-%m-%d") in poster.text  # agreed today (Tokyo date)
     other.command("mydata")
-    assert "取組 0件・参加 1件・アイデア 1件\n意見 1件・会議の出欠 1件" in other.text, other.text
+    assert (
+        "取組 0件・参加 1件・アイデア 1件\n意見(いけん) 1件・会議の出欠(しゅっけつ) 1件"
+        in other.text
+    ), other.text
 
 
 def test_someone_who_never_agreed_sees_none_as_the_consent_date(make_person):

@@ -60,7 +60,7 @@ def test_my_data_is_a_button_in_my_page_and_in_help(make_person):
     assert "マイデータ" in [b.label for b in buttons_of(c.last)]
     c.tap("マイデータ")
     [card] = [r for r in c.last if getattr(r, "title", "") == "マイデータ"]
-    assert dict(card.fields)["言語"] == "やさしい日本語"  # a name, not the code "easy"
+    assert dict(card.fields)["言語(げんご)"] == "やさしい日本語"  # a name, not the code "easy"
     c.command("help")
     c.tap("マイデータ")
     assert any(getattr(r, "title", "") == "マイデータ" for r in c.last)

@@ -45,10 +45,10 @@ def test_the_limit_itself_is_allowed_and_one_more_is_refused(runtime, engine, in
     _poster_command(runtime)
     runtime.settings.posts_per_hour = 2
     poster.command("post_test")  # 2 of 2
-    assert "多すぎます" not in poster.text, poster.text
+    assert "おおすぎます" not in poster.text, poster.text
     assert count(engine, "initiative") == 2
     poster.command("post_test")  # 3 of 2
-    assert "多すぎます" in poster.text
+    assert "おおすぎます" in poster.text
     assert count(engine, "initiative") == 2
 
 
@@ -58,7 +58,7 @@ def test_posts_older_than_an_hour_do_not_count(runtime, engine, initiative, cloc
     runtime.settings.posts_per_hour = 1
     clock.advance(timedelta(minutes=61))
     poster.command("post_test")
-    assert "多すぎます" not in poster.text, poster.text
+    assert "おおすぎます" not in poster.text, poster.text
     assert count(engine, "initiative") == 2
 
 
@@ -68,11 +68,11 @@ def test_ideas_and_opinions_count_towards_the_limit(runtime, engine, initiative,
     runtime.settings.posts_per_hour = 2
     _earlier_posts(engine, item.poster_id, item.id, clock.now(), ideas=1)
     poster.command("post_test")  # initiative + idea + this one = 3 > 2
-    assert "多すぎます" in poster.text
+    assert "おおすぎます" in poster.text
     runtime.settings.posts_per_hour = 3
     _earlier_posts(engine, item.poster_id, item.id, clock.now(), opinions=1)
     poster.command("post_test")  # initiative + idea + opinion + this one = 4 > 3
-    assert "多すぎます" in poster.text
+    assert "おおすぎます" in poster.text
     assert count(engine, "initiative") == 1
 
 

@@ -20,7 +20,7 @@ def test_a_contribution_without_consent_is_rolled_back_and_the_notice_shown(
     item, _ = initiative
     c = make_person("U-new", "佐藤", consent=False)
     c.press(ReportItem("initiative", item.id))
-    assert "同意を お願いします" in c.text
+    assert "同意を おねがいします" in c.text
     assert count(engine, "report") == 0  # nothing written
     c.tap("同意する")  # agreeing goes on with the report (issue 17: no second tap)
     assert "同意を 記録" in c.text
@@ -43,7 +43,7 @@ def test_an_old_consent_button_does_not_count_for_a_new_version(runtime, make_pe
     old = c.button("同意する").data
     runtime.settings.privacy_version = "2027-01"
     c.press(old)
-    assert "個人情報の取り扱い" in c.text  # shown the current notice instead
+    assert "個人情報(こじんじょうほう)のとりあつかい" in c.text  # shown the current notice instead
 
 
 def test_my_data_download_link_works_and_expires(runtime, engine, make_person, app, clock):
@@ -107,7 +107,7 @@ def test_deleting_my_data_leaves_nothing_personal_anywhere(
         )
     joiner.say("マイデータ")
     joiner.tap("データを削除")
-    assert "元には もどせません" in joiner.text
+    assert "元(もと)には もどせません" in joiner.text
     joiner.tap("はい、削除する")
     assert "削除しました" in joiner.text
 
@@ -116,7 +116,7 @@ def test_deleting_my_data_leaves_nothing_personal_anywhere(
         assert not any(secret in value for value in leftovers), secret
     with session_scope(engine) as db:
         me = db.get(Person, me.id)
-        assert me.deleted and me.display_name == "退会したユーザー"
+        assert me.deleted and me.display_name == "退会(たいかい)したユーザー"
         pending = db.exec(select(OutboxMessage).where(OutboxMessage.person_id == me.id)).all()
         assert [r.status for r in pending] == [OutboxStatus.CANCELLED]
         assert db.exec(select(Report)).one().person_id == me.id  # the report still counts
@@ -148,7 +148,7 @@ def test_message_flood_is_answered_once_then_ignored(runtime, make_person):
         c.say("help")
         assert "使い方" in c.text
     c.say("help")
-    assert "メッセージが 多すぎます" in c.text
+    assert "メッセージが おおすぎます" in c.text
     c.say("help")
     assert c.last == []
 
@@ -167,5 +167,5 @@ def test_posting_limit_per_hour(runtime, engine, make_person, initiative, clock)
 
     runtime.dispatcher.router.commands["post_test"] = post_again
     poster.command("post_test")
-    assert "投稿が 多すぎます" in poster.text
+    assert "投稿が おおすぎます" in poster.text
     assert count(engine, "initiative") == 1

@@ -13,6 +13,20 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Catalog domains residents read (staff, slack, dashboard, audit, … are read by staff, in ふつう).
+RESIDENT_DOMAINS = (
+    "common",
+    "ideas",
+    "initiatives",
+    "line",
+    "meetings",
+    "moderation",
+    "outcomes",
+    "privacy",
+    "profiles",
+    "wizard",
+)
+
 MAX_CHARS = 30
 WARN_CHARS = 24
 MAX_KANJI = 13
@@ -96,6 +110,17 @@ def _tokenizer():
     return Tokenizer()
 
 
+def _common_word_around(text: str, start: int, end: int) -> bool:
+    """The kanji run holding this token, or お + the run, is a common word the tokenizer split
+    (準備中 → 準備・中, お店 → お・店): it needs no reading either."""
+    while start > 0 and KANJI.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and KANJI.match(text[end]):
+        end += 1
+    word = text[start:end]
+    return word in COMMON or (text[start - 1 : start] == "お" and "お" + word in COMMON)
+
+
 def unread_words(sentence: str) -> list[str]:
     """Kanji words outside COMMON that carry no reading right after them."""
     text = PLACEHOLDER.sub("○", sentence).replace(" ", "")
@@ -108,7 +133,7 @@ def unread_words(sentence: str) -> list[str]:
         if not KANJI.search(surface):
             continue
         base = token.base_form if token.base_form != "*" else surface
-        if surface in COMMON or base in COMMON:
+        if surface in COMMON or base in COMMON or _common_word_around(text, start, pos):
             continue
         if READING.match(text, pos):
             continue

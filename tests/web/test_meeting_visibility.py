@@ -33,7 +33,7 @@ def calendar_link(replies) -> str:
 def test_a_non_invitee_is_refused_an_invitation_only_meeting(client):
     staff, invitee, stranger, mid = setup(client, "invite_only")
     refused = stranger.press(ShowMeeting(mid))
-    assert "この集いは 招待された人だけが 見られます" in " ".join(
+    assert "この集いは 招待(しょうたい)された人だけが 見られます" in " ".join(
         getattr(r, "text", "") for r in refused
     )
     assert not cards(refused)

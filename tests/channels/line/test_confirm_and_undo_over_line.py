@@ -16,7 +16,7 @@ def post_initiative(poster) -> None:
     poster.tap("防災・防犯")
     poster.tap("阿佐谷")
     poster.tap("人手")
-    poster.tap("決定")
+    poster.tap("決定(けってい)")
     poster.tap("とばす")
     poster.tap("定員なし")
     poster.tap("投稿する")
@@ -34,10 +34,10 @@ def test_withdraw_confirm_and_undo_and_a_report_with_a_reason(line, line_api, en
     taro.menu("browse")
     taro.tap("くわしく")
     taro.tap("参加をやめる")
-    assert "本当に" in taro.text
+    assert "ほんとうに" in taro.text
     taro.tap("はい")
     assert "とりやめました" in taro.text
-    taro.tap("取り消す")
+    taro.tap("とりけす")
     assert "ふたたび 参加しています" in taro.text
     with Session(engine) as db:
         assert db.exec(select(Participation.status)).all() == ["joined"]
@@ -50,7 +50,7 @@ def test_withdraw_confirm_and_undo_and_a_report_with_a_reason(line, line_api, en
     assert footer[-1]["action"]["label"] == "通報する" and footer[-1]["style"] == "link"
     taro.tap("通報する")
     assert "理由を えらんでください" in taro.text
-    taro.tap("宣伝・勧誘")
+    taro.tap("宣伝(せんでん)・勧誘(かんゆう)")
     assert "通報を 受け付けました" in taro.text
     with Session(engine) as db:
         assert db.exec(select(Report.reason)).all() == ["promotion"]

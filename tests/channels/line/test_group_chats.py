@@ -1,5 +1,5 @@
 """LINE group and room chats through signed webhooks: Kyodo answers only what is addressed to
-it, and everything it answers goes to the person 1:1 — the group only hears 「個別に お送りしました」."""
+it, and everything it answers goes to the person 1:1 — the group only hears 「個別(こべつ)に 送りました」."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_a_mention_of_the_bot_is_answered_privately_in_groups_and_rooms(line, li
         asked = said_in(where, C, "ヘルプ")
         line.send(asked)
         [notice] = group_reply(line_api, asked)
-        assert notice["text"] == "個別に お送りしました。"
+        assert notice["text"] == "個別(こべつ)に 送りました。"
         assert "quickReply" not in notice
         assert pushes_to(line_api, C, pushed)  # the help itself, 1:1
 
@@ -79,7 +79,7 @@ def test_my_data_asked_in_a_group_posts_nothing_personal_there(line, line_api):
     line.send(asked)
 
     in_group = json.dumps(group_reply(line_api, asked), ensure_ascii=False)
-    assert "個別に お送りしました" in in_group
+    assert "個別(こべつ)に 送りました" in in_group
     assert "しずか" not in in_group and "マイデータ" not in in_group
     card = pushes_to(line_api, C, pushed)
     assert "しずか" in texts_in(card)
@@ -89,7 +89,7 @@ def test_my_data_asked_in_a_group_posts_nothing_personal_there(line, line_api):
     tapped = shared(postback_event(C, download["data"]), C)  # a postback from Kyodo's own card
     line.send(tapped)
     in_group = json.dumps(group_reply(line_api, tapped), ensure_ascii=False)
-    assert "/mydata/" not in in_group and "個別に お送りしました" in in_group
+    assert "/mydata/" not in in_group and "個別(こべつ)に 送りました" in in_group
     assert "/mydata/" in texts_in(pushes_to(line_api, C, pushed))
 
 
@@ -116,4 +116,4 @@ def test_a_person_who_is_not_a_friend_is_asked_to_add_kyodo(line, line_api):
     asked = said_in(GROUP, "U" + "e" * 32, "ヘルプ")
     line.send(asked)
     [notice] = group_reply(line_api, asked)
-    assert "友だち追加" in notice["text"]
+    assert "ともだち追加" in notice["text"]

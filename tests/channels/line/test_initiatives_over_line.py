@@ -22,7 +22,7 @@ def test_initiative_life_over_line(line, line_api, engine):
     poster.tap("防災・防犯")
     poster.tap("阿佐谷")
     poster.tap("人手")
-    poster.tap("決定")
+    poster.tap("決定(けってい)")
     poster.tap("とばす")
     poster.say("１人")
     assert "この内容で 投稿しますか" in poster.text
@@ -47,8 +47,8 @@ def test_initiative_life_over_line(line, line_api, engine):
 
     jiro = resident(line, line_api, "U" + "c" * 32)
     jiro.menu("browse")
-    jiro.tap("キャンセル待ちで申し込む")  # a full initiative says so (issue 17)
-    assert "補欠（1番目）" in jiro.text
+    jiro.tap("キャンセルまちで もうしこむ")  # a full initiative says so (issue 17)
+    assert "補欠(ほけつ)（1番目(ばんめ)）" in jiro.text
 
     taro.menu("browse")
     taro.tap("くわしく")

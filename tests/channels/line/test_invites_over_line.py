@@ -40,7 +40,7 @@ def test_an_invite_button_joins_a_friend_in_their_chat_and_in_a_group(line, line
     org = setup_organisation(engine)
     admin.menu("me")
     admin.tap("阿佐谷北三丁目町会")
-    admin.tap("招待を送る")
+    admin.tap("招待(しょうたい)を送る")
     [invite] = [b for b in bubbles_in(admin.seen) if "への 招待" in texts_in(b)]
     [join] = [a for a in actions_in(invite) if a["label"] == "この団体に参加する"]
     assert join["type"] == "postback"
@@ -57,7 +57,7 @@ def test_an_invite_button_joins_a_friend_in_their_chat_and_in_a_group(line, line
     tapped = shared(postback_event(OTHER, join["data"]), OTHER)  # shared in a group with Kyodo
     line.send(tapped)
     in_group = json.dumps(group_reply(line_api, tapped), ensure_ascii=False)
-    assert "個別に お送りしました" in in_group and "メンバーに なりました" not in in_group
+    assert "個別(こべつ)に 送りました" in in_group and "メンバーに なりました" not in in_group
     assert "メンバーに なりました" in texts_in(pushes_to(line_api, OTHER, pushed))
     assert person_id(engine, OTHER) in member_ids(engine, org)
 
@@ -67,7 +67,7 @@ def test_a_tampered_invite_postback_over_line_joins_nothing(line, line_api, engi
     org = setup_organisation(engine)
     admin.menu("me")
     admin.tap("阿佐谷北三丁目町会")
-    admin.tap("招待を送る")
+    admin.tap("招待(しょうたい)を送る")
     [join] = [a for a in actions_in(admin.seen) if a["label"] == "この団体に参加する"]
     friend = resident(line, line_api, FRIEND)
     forged = join["data"][:-4] + ("0000" if not join["data"].endswith("0000") else "1111")

@@ -124,7 +124,7 @@ def test_a_japanese_reader_gets_the_text_as_written_and_no_english_field(make_sl
     c.press(StartIdea(call_id))
     c.say("駐輪場に屋根を")
     c.tap("とばす")
-    c.tap("名前を出す（はなこ）")
+    c.tap("名前をだす（はなこ）")
     c.tap("送る")
     view = answer_modal(slack, "駐輪場に屋根を")
     assert "投稿者の言語: " in hints(view) and "English" not in hints(view)

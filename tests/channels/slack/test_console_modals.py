@@ -63,7 +63,7 @@ def test_answer_then_adopt_from_home_each_republish_home(make_slack, engine, clo
     c.press(StartIdea(call_id))
     c.say("駐輪場に屋根を")
     c.tap("とばす")
-    c.tap("名前を出す（はなこ）")
+    c.tap("名前をだす（はなこ）")
     c.tap("送る")
 
     press_home(slack, STAFF, button_near(open_home(slack), "駐輪場に屋根を", "回答する"))

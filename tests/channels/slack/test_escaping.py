@@ -140,7 +140,7 @@ def post_initiative(person, title: str) -> None:
     person.tap("防災・防犯")
     person.tap("阿佐谷")
     person.tap("人手")
-    person.tap("決定")
+    person.tap("決定(けってい)")
     person.tap("とばす")
     person.say("5人")
     person.tap("投稿する")
