@@ -71,3 +71,11 @@ class StaffFeed(Protocol):
     async def post_staff(
         self, replies: Sequence[Reply], *, thread_key: str | None, update: bool
     ) -> Delivery: ...
+
+
+@runtime_checkable
+class HomePublisher(Protocol):
+    """A messenger that shows a person's staff console on its own surface (Slack App Home)."""
+
+    async def publish_console(self, external_id: str, replies: Sequence[Reply]) -> Delivery:
+        """Replace the person's Home with the Console among ``replies``."""

@@ -227,6 +227,14 @@ class SimulatorMessenger:
             self.hub.add(external_id, "bot", replies, push=True)
         return Delivery(DeliveryStatus.SENT, request_id=retry_key)
 
+    async def publish_console(self, external_id: str, replies: Sequence[Reply]) -> Delivery:
+        """An App Home refresh from the outbox: the Home tab shows the console again."""
+        consoles = [r for r in replies if isinstance(r, Console)]
+        if not consoles:
+            return Delivery(DeliveryStatus.BLOCKED, "no console to show")
+        self.hub.set_home(external_id, consoles[-1:])
+        return Delivery(DeliveryStatus.SENT)
+
     async def post_staff(
         self, replies: Sequence[Reply], *, thread_key: str | None, update: bool
     ) -> Delivery:

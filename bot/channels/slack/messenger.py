@@ -11,7 +11,8 @@
   thread and remembers the card's own message; ``update=True`` then edits that message.
 - A Console reply (the staff console) is published as the person's App Home view, at most once
   per ``home_interval`` seconds per person: a later one waits and only the newest is sent.
-  Other answers to a press in App Home go to the DM, as before.
+  Other answers to a press in App Home go to the DM, as before. publish_console() is the
+  outbox's App Home refresh (``storage.home``): the console rendered when the row is sent.
   A ``thread_key`` of ``alert:<item thread key>:<n>`` is an alert: its own top-level message,
   with a link to the item's thread when that thread exists (e.g. a moderation case).
 
@@ -182,6 +183,24 @@ class SlackMessenger:
         if first:
             task = asyncio.ensure_future(self._publish_later(user_id, wait))
             self.track(task)
+
+    async def publish_console(self, external_id: str, replies: Sequence[Reply]) -> Delivery:
+        """An App Home refresh from the outbox (``storage.home``): ``views.publish`` now.
+
+        The outbox already spaces these (one per person per ``storage.home.INTERVAL``); the
+        publish counts for the interactive throttle too."""
+        if self.disabled:
+            return Delivery(DeliveryStatus.FAILED, f"Slack sending stopped ({self.disabled})")
+        consoles = [r for r in replies if isinstance(r, Console)]
+        if not consoles:
+            return Delivery(DeliveryStatus.BLOCKED, "no console to show")
+        try:
+            self._home_last[external_id] = time.monotonic()
+            view = render.console_view(consoles[-1], self.tz)
+            await self.client.views_publish(user_id=external_id, view=view)
+        except Exception as exc:
+            return delivery_for(exc)
+        return Delivery(DeliveryStatus.SENT)
 
     async def _publish_later(self, user_id: str, wait: float) -> None:
         await asyncio.sleep(wait)
