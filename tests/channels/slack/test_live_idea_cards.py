@@ -12,6 +12,7 @@ import json
 from sqlmodel import Session, select
 
 from handlers.idea_actions import SupportIdea
+from handlers.moderation import ReportItem
 from storage.models import Idea, StaffThread
 from storage.queries.ideas import card_key, thread_key
 from tests.channels.slack.test_answer_language import answer, answer_modal, open_call
@@ -60,6 +61,8 @@ def test_supports_edit_the_ideas_card_in_its_thread_not_a_new_message(make_slack
     assert "*賛同*\\n2" in blocks_text(updates[-1])
     after = len([p for p in slack.standin.of("chat.postMessage") if "thread_ts" in p.args])
     assert after == in_thread  # no extra message in the thread
+    root_updates = [u for u in slack.standin.of("chat.update") if u.args["ts"] == root.ts]
+    assert "*賛同の数*\\n2" in blocks_text(root_updates[-1])  # the call's root card too
 
     # an answer edits the same card too (its status and answer), no second card
     fast_home(slack)
@@ -73,3 +76,10 @@ def test_supports_edit_the_ideas_card_in_its_thread_not_a_new_message(make_slack
         if "thread_ts" in p.args and "アイデア #" in blocks_text(p)
     ]
     assert len(cards) == 1
+
+    # hidden after reports: the card says so, in place
+    for n in range(3):
+        people(f"U-r{n}", f"通報{n}").press(ReportItem("idea", idea_id))
+    slack.drain()
+    text = blocks_text([u for u in slack.standin.of("chat.update") if u.args["ts"] == ts][-1])
+    assert "非表示" in text
