@@ -22,6 +22,7 @@ from bot.clock import Clock, OffsetClock
 from bot.core.dispatch import Dispatcher
 from bot.core.inbox import Inbox
 from bot.core.ports import Messenger
+from bot.core.preview import preview
 from bot.http import BodyLimitMiddleware
 from bot.http_json import JsonGuardMiddleware
 from bot.i18n import default_catalog
@@ -63,7 +64,12 @@ def build_runtime(
         messengers=shared,
         default_language=settings.default_language or ward.default_language,
     )
-    outbox = OutboxDispatcher(engine=engine, messengers=shared, clock=clock)
+    outbox = OutboxDispatcher(
+        engine=engine,
+        messengers=shared,
+        clock=clock,
+        homes=lambda channel, user: preview(dispatcher, channel, user, "console"),
+    )
     dispatcher.on_outbox.append(outbox.wake)
     inbox = Inbox(
         engine=engine,

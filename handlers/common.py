@@ -112,13 +112,22 @@ class SetLanguage:
 
 
 def language_buttons(turn: Turn) -> tuple[Button, ...]:
-    """日本語 and English always; やさしい日本語 unless the person already reads it (the
-    choice's text names the current register, so the list holds what one may switch to)."""
+    """日本語 and English always; やさしい日本語 unless it is the person's choice (the
+    choice's text names it, so the list holds what one may switch to). The stored choice
+    counts, not the register shown: staff who chose やさしい日本語 read plain Japanese."""
     return tuple(
         Button(label=turn.t(f"common.language_{c}"), data=pack(SetLanguage(c)))
         for c in ("ja", "en", "easy")
-        if c != "easy" or turn.language != "easy"
+        if c != "easy" or turn.person.language != "easy"
     )
+
+
+def language_prompt(turn: Turn) -> str:
+    """The choice's text; it names やさしい日本語 when that is the stored choice, also for
+    staff, who read it in the staff register (and are told their messages stay ふつう)."""
+    if turn.person.language == "easy" and turn.language != "easy":
+        return turn.t("staff.language_choose_easy")
+    return turn.t("common.language_choose")
 
 
 @router.command("language")
@@ -127,7 +136,7 @@ def choose_language(turn: Turn, args: str) -> None:
     code = args.strip().lower()
     if code in LANGUAGES:
         return set_language(turn, code)
-    turn.say(Choices(text=turn.t("common.language_choose"), buttons=language_buttons(turn)))
+    turn.say(Choices(text=language_prompt(turn), buttons=language_buttons(turn)))
 
 
 @router.command("japanese", keywords="keywords.japanese")
@@ -165,7 +174,7 @@ def register_switch(turn: Turn) -> tuple[Button, ...]:
     return tuple(
         Button(label=turn.t(f"common.switch_{c}"), data=pack(SetLanguage(c)))
         for c in ("ja", "easy", "en")
-        if c != turn.language
+        if c != turn.person.language  # the stored choice (staff read 'easy' as plain 'ja')
     )
 
 

@@ -20,6 +20,7 @@ from handlers.console_forms import forms_via_console, via_console
 from handlers.idea_actions import StaffIdeas
 from handlers.initiative_actions import StatusMenu
 from handlers.moderation import ShowHistory
+from storage import home
 from storage.db import stored_id
 from storage.queries import console as q
 
@@ -297,6 +298,8 @@ def show(
         dashboard.dashboard(turn, "")
         return
     turn.db.flush()  # what this turn changed shows at once
+    if turn.person.id is not None and not turn.read_only:  # refreshed when what it shows changes
+        home.seen(turn.db, turn.person.id, turn.now)
     turn.say(
         Console(
             title=turn.t("staff.console_title"),

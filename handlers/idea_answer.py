@@ -19,7 +19,8 @@ from bot.i18n import Translator
 from handlers.idea_actions import AnswerForm, AnswerIdea, MakeInitiative
 from handlers.idea_call_form import form_text
 from handlers.idea_calls import refresh_staff_card
-from handlers.idea_views import short, staff_idea_card, staff_translator, status_label, thread_key
+from handlers.idea_views import short, status_label
+from handlers.ideas import refresh_idea_card
 from storage import ledger
 from storage.db import stored_id, stored_row
 from storage.models import Idea, IdeaCall, IdeaStatus, Person
@@ -189,10 +190,7 @@ def submit_answer(turn: Turn, act: AnswerForm, values: dict[str, Any]) -> None:
     tell_author(turn, idea, call)
     if status in FINAL and status != previous:
         _tell_supporters(turn, idea, call)
-    st = staff_translator(turn.catalog, turn.config)
-    turn.notify_staff(
-        staff_idea_card(turn.db, idea, st, turn.ward), thread_key=thread_key(stored_id(call.id))
-    )
+    refresh_idea_card(turn, idea)  # the idea's card in the call's thread, in place
     refresh_staff_card(turn, call)
     turn.say_text("ideas.answer_saved", id=idea.id, status=status_label(t, status))
     if status in (IdeaStatus.ADOPTED, IdeaStatus.PARTLY) and idea.initiative_id is None:

@@ -19,6 +19,7 @@ from handlers.idea_actions import MakeInitiative, SetIdeaStatus, StaffIdeas
 from handlers.idea_answer import reviewable, tell_author
 from handlers.idea_calls import find_call
 from handlers.idea_views import short, staff_idea_card, staff_translator, status_label, thread_key
+from handlers.ideas import refresh_idea_card
 from handlers.initiative_actions import Show
 from storage import ledger
 from storage.db import stored_id, stored_row
@@ -90,6 +91,7 @@ def set_status(turn: Turn, act: SetIdeaStatus) -> None:
     turn.audit("idea.status", "idea", idea.id, status=IdeaStatus(idea.status).value)
     call = stored_row(turn.db, IdeaCall, idea.call_id)
     tell_author(turn, idea, call)
+    refresh_idea_card(turn, idea)
     turn.say_text("ideas.status_set", id=idea.id, status=status_label(turn.t, idea.status))
     turn.say(staff_idea_card(turn.db, idea, turn.t, turn.ward))
 
@@ -231,4 +233,5 @@ def create_from_idea(
         Text(text=st("ideas.staff_initiative_created", id=idea.id, title=initiative.title)),
         thread_key=thread_key(stored_id(call.id)),
     )
+    refresh_idea_card(turn, idea)  # 取組にする is gone from its card
     turn.say_text("ideas.initiative_created", title=initiative.title)

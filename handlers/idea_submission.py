@@ -23,12 +23,12 @@ from handlers.idea_actions import EditIdea, StartIdea, WithdrawIdea
 from handlers.idea_calls import refresh_staff_card
 from handlers.idea_form import ANONYMOUS, IDEA_FIELDS, NAMED, IdeaDraft
 from handlers.idea_views import is_accepting, staff_idea_card, staff_translator, thread_key, when
-from handlers.ideas import refuse_late, resident_call
+from handlers.ideas import refresh_idea_card, refuse_late, resident_call
 from handlers.privacy import consent_first
 from storage import ledger
 from storage.db import stored_id, stored_row
 from storage.models import Idea, IdeaCall, IdeaStatus
-from storage.queries.ideas import DRAFT, FINAL
+from storage.queries.ideas import DRAFT, FINAL, card_key
 
 router = Router()
 
@@ -129,11 +129,15 @@ def send(turn: Turn, draft: IdeaDraft, context: str) -> None:
         key = "ideas.staff_idea_new"
         reply = "ideas.submitted"
     st = staff_translator(turn.catalog, turn.config)
-    turn.notify_staff(
-        Text(text=st(key, id=idea.id)),
-        staff_idea_card(turn.db, idea, st, turn.ward),
-        thread_key=thread_key(stored_id(call.id)),
-    )
+    if idea_id:  # a note in the thread; the idea's card there is edited in place
+        turn.notify_staff(Text(text=st(key, id=idea.id)), thread_key=thread_key(stored_id(call.id)))
+        refresh_idea_card(turn, idea)
+    else:  # the card's own message is remembered under its key (then edited in place)
+        turn.notify_staff(
+            Text(text=st(key, id=idea.id)),
+            staff_idea_card(turn.db, idea, st, turn.ward),
+            thread_key=card_key(stored_id(call.id), stored_id(idea.id)),
+        )
     refresh_staff_card(turn, call)
     turn.say(
         Choices(

@@ -235,7 +235,7 @@ def staff_idea_card(
         body=idea.body,
         fields=tuple(fields),
         buttons=tuple(buttons),
-        badge=status_label(t, idea.status),
+        badge=status_label(t, idea.status) + (t("staff.hidden_mark") if idea.hidden else ""),
     )
 
 

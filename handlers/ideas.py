@@ -18,12 +18,26 @@ from bot.core.turn import Turn
 from handlers.common import menu_choices
 from handlers.idea_actions import BrowseIdeas, ListCalls, ManageCall, StartIdea, SupportIdea
 from handlers.idea_calls import refresh_staff_card
-from handlers.idea_views import is_accepting, resident_call_card, resident_idea_card, when
+from handlers.idea_views import (
+    is_accepting,
+    resident_call_card,
+    resident_idea_card,
+    staff_idea_card,
+    staff_translator,
+    when,
+)
 from storage.db import stored_id
 from storage.models import Idea, IdeaCall, IdeaSupport
 from storage.queries import ideas as q
 from storage.queries.console import answer_due
-from storage.queries.ideas import DRAFT, VISIBLE, open_calls, support_counts, visible_ideas
+from storage.queries.ideas import (
+    DRAFT,
+    VISIBLE,
+    card_key,
+    open_calls,
+    support_counts,
+    visible_ideas,
+)
 
 router = Router()
 
@@ -184,6 +198,7 @@ def support(turn: Turn, act: SupportIdea) -> None:
         return
     turn.audit("idea.supported", "idea", idea.id)
     refresh_staff_card(turn, call)
+    refresh_idea_card(turn, idea)
     turn.say_text("ideas.supported", count=count)
 
 
@@ -191,3 +206,11 @@ def _due(turn: Turn, idea: Idea) -> str:
     """「回答予定」: the ward's promised first-answer date for this idea (M/D, ward time)."""
     due = turn.local(answer_due(idea.created_at, turn.ward.answers.days))
     return f"{due.month}/{due.day}"
+
+
+def refresh_idea_card(turn: Turn, idea: Idea) -> None:
+    """Edit the idea's card in its call's thread in place (supports, status, answer, hidden)."""
+    st = staff_translator(turn.catalog, turn.config)
+    turn.db.flush()
+    key = card_key(idea.call_id, stored_id(idea.id))
+    turn.notify_staff(staff_idea_card(turn.db, idea, st, turn.ward), thread_key=key, update=True)

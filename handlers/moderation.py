@@ -176,12 +176,17 @@ def report(turn: Turn, r: ReportItem) -> None:
 
 
 def refresh_root(turn: Turn, entity: Entity, item: Reportable) -> None:
-    """An initiative's ``#staff`` root card shows whether it is hidden: update it in place."""
+    """An initiative's ``#staff`` root card and an idea's card in its call's thread show
+    whether the item is hidden: update them in place."""
     if entity == "initiative" and isinstance(item, Initiative):
         from handlers.initiative_views import refresh_staff_card
 
         turn.db.flush()
         refresh_staff_card(turn, item)
+    if entity == "idea" and isinstance(item, Idea):
+        from handlers.ideas import refresh_idea_card
+
+        refresh_idea_card(turn, item)
 
 
 def staff_case(

@@ -14,7 +14,7 @@ from handlers.idea_actions import EditIdea, MyIdeas, WithdrawIdea
 from handlers.idea_calls import refresh_staff_card
 from handlers.idea_submission import change_idea, editing, own_buttons, own_editable
 from handlers.idea_views import is_accepting, short, staff_translator, status_label, thread_key
-from handlers.ideas import resident_call
+from handlers.ideas import refresh_idea_card, resident_call
 from storage.db import stored_id, stored_row
 from storage.models import IdeaCall, IdeaStatus
 from storage.queries import ideas as q
@@ -63,6 +63,7 @@ def withdraw(turn: Turn, act: WithdrawIdea) -> None:
         Text(text=st("ideas.staff_idea_withdrawn", id=idea.id)),
         thread_key=thread_key(stored_id(call.id)),
     )
+    refresh_idea_card(turn, idea)
     refresh_staff_card(turn, call)
     turn.say_text("ideas.withdrawn")
 

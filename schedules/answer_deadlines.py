@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.replies import Text, to_json
 from schedules.jobs import JobContext, periodic
-from storage import outbox
+from storage import home, outbox
 from storage.db import session_scope
 from storage.models import AuditLog, OutboxMessage
 from storage.queries.console import ideas_awaiting
@@ -80,6 +80,8 @@ def flag_ideas(ctx: JobContext) -> int:
                     )
                 )
                 flagged += 1
+        if flagged:  # the staff console puts them on top with 期限切れ / 賛同N
+            home.queue_refresh(db, now)
     return flagged
 
 

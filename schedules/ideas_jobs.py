@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.replies import Text, to_json
 from schedules.jobs import JobContext, periodic
-from storage import outbox
+from storage import home, outbox
 from storage.db import session_scope, stored_id
 from storage.models import Idea, IdeaCall, IdeaStatus, OutboxMessage
 from storage.queries.ideas import OPEN, close_call, followers, summary_dedupe, thread_key
@@ -90,6 +90,8 @@ def close_due_calls(ctx: JobContext) -> int:
             if close_call(db, call, now):
                 closed += 1
                 post_summary(db, ctx, call, now)
+        if closed:  # the staff console's open calls changed
+            home.queue_refresh(db, now)
     return closed
 
 

@@ -13,6 +13,8 @@ multicast's retry key. A batch is always claimed, sent and marked as a whole, so
 resends the same recipients and body with the same key (LINE: 409 → sent).
 Reminders are screened at claim time: meeting cancelled, RSVP no longer "yes" or meeting moved
 → cancelled; meeting already started → expired. Nothing late or stale is sent.
+An App Home refresh (kind ``home``, see ``storage.home``) carries no payload: the console is
+rendered for its person when it is sent (``homes``, injected: ``bot.core.preview``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import os
 import socket
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -37,10 +39,18 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
-from bot.core.ports import Delivery, DeliveryStatus, Messenger, Multicaster, StaffFeed
+from bot.core.ports import (
+    Delivery,
+    DeliveryStatus,
+    HomePublisher,
+    Messenger,
+    Multicaster,
+    StaffFeed,
+)
 from bot.core.replies import Reply, from_json
 from storage import reminders
 from storage.db import affected, is_postgres, one_of
+from storage.home import HOME
 from storage.models import ChannelAccount, Meeting, OutboxMessage, OutboxStatus, Person, Rsvp
 from storage.reminders import REMINDER
 
@@ -135,8 +145,10 @@ class OutboxDispatcher:
         lease: timedelta = timedelta(seconds=60),
         concurrency: int = 64,
         channel_preference: Sequence[str] = ("line", "slack", "simulator"),
+        homes: Callable[[str, str], list[Reply]] | None = None,
     ):
         self.engine = engine
+        self.homes = homes  # (channel, user id) → the person's console now (App Home refresh)
         self.messengers = messengers
         self.clock = clock
         self.name = name or worker_name()
@@ -329,7 +341,9 @@ class OutboxDispatcher:
 
     def _group(self, rows: list[Taken], accounts: Mapping[int, Account]) -> dict[int, str]:
         """Batch keys for identical payloads to a multicast channel, ≤N recipients each."""
-        candidates = [r for r in rows if r.audience == "person" and r.person_id is not None]
+        candidates = [
+            r for r in rows if r.audience == "person" and r.person_id is not None and r.kind != HOME
+        ]
         if len(candidates) < 2:
             return {}
         multicast = {
@@ -462,7 +476,39 @@ class OutboxDispatcher:
         if item.account is None:
             return Delivery(DeliveryStatus.BLOCKED, "no reachable account")
         messenger = self.messengers[item.account.channel]
+        if row.kind == HOME:
+            return await self._publish_home(row, messenger, item.account)
         return await messenger.push(item.account.external_id, item.replies, retry_key=row.retry_key)
+
+    async def _publish_home(
+        self, row: OutboxMessage | Taken, messenger: Messenger, account: Account
+    ) -> Delivery:
+        """Render the person's console now and publish it (their Home shows what is stored).
+
+        After a stop, only the newest due refresh of a person publishes: the older ones are
+        marked sent unpublished, so a backlog is one publish, not one per 5-second slot."""
+        if self.homes is None or not isinstance(messenger, HomePublisher):
+            return Delivery(DeliveryStatus.BLOCKED, "no App Home on this channel")
+        if await anyio.to_thread.run_sync(self._superseded, row):
+            return Delivery(DeliveryStatus.SENT, "superseded by a newer App Home refresh")
+        replies = await anyio.to_thread.run_sync(self.homes, account.channel, account.external_id)
+        return await messenger.publish_console(account.external_id, replies)
+
+    def _superseded(self, row: OutboxMessage | Taken) -> bool:
+        """A newer App Home refresh of the same person is due too."""
+        with Session(self.engine) as db:
+            newer = db.exec(
+                select(col(OutboxMessage.id)).where(
+                    col(OutboxMessage.kind) == HOME,
+                    col(OutboxMessage.person_id) == row.person_id,
+                    col(OutboxMessage.due_at) > row.due_at,
+                    col(OutboxMessage.due_at) <= self.clock.now(),
+                    col(OutboxMessage.status).in_(
+                        [OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT]
+                    ),
+                )
+            ).first()
+        return newer is not None
 
     async def _safely(self, coro, what: str) -> Delivery:
         try:

@@ -452,6 +452,15 @@ class StaffThread(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class StaffHome(SQLModel, table=True):
+    """A staff member was shown the console (Slack App Home) lately: when what it shows
+    changes, it is published to them again through the outbox (``storage.home``)."""
+
+    __tablename__ = "staff_home"
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
 # ---------------------------------------------------------------- outcome ledger
 
 

@@ -51,6 +51,19 @@ class Multicaster(Protocol):
     ) -> Delivery: ...
 
 
+# A staff ``thread_key`` of ``<thread>/<card>`` names one card inside the thread ``<thread>``
+# (an idea inside its call's thread): the first post goes in the thread and its last message
+# is remembered under the whole key; ``update=True`` then edits that card in place.
+CARD_IN_THREAD = "/"
+
+
+def split_card(thread_key: str | None) -> tuple[str | None, str | None]:
+    """(the thread's key, the card's whole key or None) of a staff ``thread_key``."""
+    if thread_key and CARD_IN_THREAD in thread_key:
+        return thread_key.partition(CARD_IN_THREAD)[0], thread_key
+    return thread_key, None
+
+
 @runtime_checkable
 class StaffFeed(Protocol):
     """A messenger that posts to the ward staff's shared channel (Slack)."""
@@ -58,3 +71,11 @@ class StaffFeed(Protocol):
     async def post_staff(
         self, replies: Sequence[Reply], *, thread_key: str | None, update: bool
     ) -> Delivery: ...
+
+
+@runtime_checkable
+class HomePublisher(Protocol):
+    """A messenger that shows a person's staff console on its own surface (Slack App Home)."""
+
+    async def publish_console(self, external_id: str, replies: Sequence[Reply]) -> Delivery:
+        """Replace the person's Home with the Console among ``replies``."""

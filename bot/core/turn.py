@@ -44,6 +44,7 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     notified: list[int] = field(default_factory=list)  # outbox ids written this turn
     counters: Any = None  # the dispatcher's in-process HourlyCounters (rate limits), if any
+    read_only: bool = False  # a preview (bot.core.preview): rolled back, skip bookkeeping
 
     @property
     def channel(self) -> ChannelInfo:

@@ -176,6 +176,11 @@ def thread_key(call_id: int) -> str:
     return f"idea_call:{call_id}"
 
 
+def card_key(call_id: int, idea_id: int) -> str:
+    """The staff card of one idea: a message in its call's thread, edited in place."""
+    return f"{thread_key(call_id)}/idea:{idea_id}"  # see bot.core.ports.CARD_IN_THREAD
+
+
 def summary_dedupe(call_id: int) -> str:
     """The closing summary's outbox dedupe key: posted once per call."""
     return f"idea_call:{call_id}:summary"

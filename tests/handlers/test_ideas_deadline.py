@@ -171,3 +171,15 @@ def test_the_digest_gets_open_calls_only(runtime, engine, clock, staff, open_cal
         call = db.get(IdeaCall, later)
         card = digest_card(call, runtime.catalog.translator("en"), runtime.ward, clock.now())
     assert [b.label for b in card.buttons] == ["Send an idea", "Everyone's ideas"]
+
+
+def test_closing_a_call_at_its_deadline_refreshes_the_staff_console(
+    runtime, engine, clock, staff, open_call
+):
+    open_call(deadline=local_input(clock.now() + timedelta(days=1)))
+    staff.command("console")  # shown the console: refreshed when what it shows changes
+    assert rows(engine, kind="home") == []
+    clock.advance(timedelta(days=1))
+    assert close_due_calls(runtime.job_context) == 1
+    (refresh,) = rows(engine, kind="home")
+    assert refresh.person_id is not None and refresh.payload == []

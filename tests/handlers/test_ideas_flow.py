@@ -110,7 +110,11 @@ async def test_staff_open_a_call_residents_send_and_support_staff_adopt_and_make
         assert mine.reason == "場所が わからない人が 多いから" and not mine.anonymous
         assert theirs.anonymous and theirs.reason is None
     await runtime.outbox.drain()
-    thread = [replies for key, replies in slack.staff_posts if key == f"idea_call:{call_id}"]
+    thread = [  # the thread's notes and the ideas' cards posted in it (idea_call:N/idea:M)
+        replies
+        for key, replies in slack.staff_posts
+        if (key or "").partition("/")[0] == f"idea_call:{call_id}"
+    ]
     staff_texts = "\n".join(texts_of(r) for r in thread)
     assert "新しいアイデア #" in staff_texts
     assert "鈴木（区民には匿名）" in staff_texts  # staff always see who

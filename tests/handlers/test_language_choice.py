@@ -73,3 +73,19 @@ def test_staff_command_sets_the_given_language(runtime, engine):
     assert language_of(engine, "S-lang") == "en"
     c.command("language")
     assert [b.label for b in buttons_of(c.last)][:2] == ["日本語", "English"]
+
+
+def test_staff_who_chose_easy_japanese_see_it_marked_as_their_choice(runtime, engine):
+    """Staff read plain Japanese whatever they chose; the menu still names what they chose."""
+    c = Conversation(runtime, user="S-easy", staff=True, name="職員", language="easy")
+    c.follow()
+    assert language_of(engine, "S-easy") == "easy"
+    c.command("language")
+    assert "いまの設定はやさしい日本語です" in c.text
+    assert "ふつうの日本語のまま" in c.text
+    assert [b.label for b in buttons_of(c.last)] == ["日本語", "English"]
+    c.tap("日本語")
+    assert language_of(engine, "S-easy") == "ja"
+    c.command("language")
+    assert "いまの設定" not in c.text
+    assert "やさしい日本語" in [b.label for b in buttons_of(c.last)]

@@ -237,6 +237,8 @@ def changes(before: dict, after: dict) -> list[tuple[str, dict]]:
 
 def is_own(table: str, row: dict, forger_id: int) -> bool:
     """A row that is the forger's, or a notice of the forger's own act (to the poster, staff)."""
+    if table == "outbox_message" and row.get("audience") == repr("staff"):
+        return True  # a staff-channel card of the act (staff see every author, e.g. 賛同 on it)
     if table in ("outbox_message", "staff_thread"):
         return not any(secret in "".join(row.values()) for secret in SECRET_NAMES)
     if table == "person":

@@ -360,3 +360,49 @@ def test_staff_posts_thread_and_update_like_slack():
         other.seq,
     ]
     assert hub.snapshot("tanaka", staff=False) == []
+
+
+def test_an_ideas_card_inside_a_thread_is_edited_in_place():
+    hub = Hub(FixedClock(START))
+    root = hub.post_staff([Card(title="アイデア募集")], "idea_call:1", False)
+    card = hub.post_staff([Card(title="アイデア #1", badge="受付")], "idea_call:1/idea:1", False)
+    edited = hub.post_staff([Card(title="アイデア #1", badge="採用")], "idea_call:1/idea:1", True)
+    root_again = hub.post_staff([Card(title="アイデア募集", badge="締切")], "idea_call:1", True)
+    assert card.thread_of == root.seq and card.thread_key == "idea_call:1"
+    assert edited is card and card.rev == 1 and card.replies[0]["badge"] == "採用"
+    assert root_again is root and root.rev == 1
+    assert len(hub.staff) == 2
+
+
+def test_the_home_tab_is_refreshed_through_the_outbox_when_the_console_changes(
+    client, engine, clock
+):
+    from storage import home
+    from storage.models import Initiative
+
+    r = client.post(
+        "/simulator/send",
+        json={"persona": "yamamoto", "kind": "command", "name": "console", "surface": "home"},
+    )
+    assert r.status_code == 200
+    before = hub_of(client).homes["yamamoto"]
+    assert "商店街の清掃" not in json.dumps(before.replies, ensure_ascii=False)
+    staff = person(engine, "yamamoto")
+    with Session(engine) as db:  # a change another turn made (a resident's new initiative)
+        db.add(
+            Initiative(
+                actor_id=staff.actor_id,
+                poster_id=staff.id,
+                title="商店街の清掃",
+                description="みんなで",
+                category="machizukuri",
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+        assert home.queue_refresh(db, clock.now())
+        db.commit()
+    client.post("/simulator/clock", json={"advance": "+1m"})
+    after = hub_of(client).homes["yamamoto"]
+    assert after is not before
+    assert "商店街の清掃" in json.dumps(after.replies, ensure_ascii=False)

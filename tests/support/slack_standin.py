@@ -39,6 +39,7 @@ class Call:
     args: dict[str, Any]
     headers: dict[str, str]
     status: int = 200
+    answer: dict[str, Any] = field(default_factory=dict)  # what the stand-in answered (ts…)
 
 
 @dataclass
@@ -151,10 +152,13 @@ class SlackStandIn:
             self._record(Call(method, args, headers))
             return self._send(req, 200, {"ok": False, "error": "unknown_method"})
         missing = [group for group in REQUIRED[method] if not any(args.get(k) for k in group)]
-        self._record(Call(method, args, headers, 200 if not missing else 400))
+        call = Call(method, args, headers, 200 if not missing else 400)
+        if not missing:
+            call.answer = self._answer(method, args)
+        self._record(call)
         if missing:
             return self._send(req, 200, {"ok": False, "error": "invalid_arguments"})
-        return self._send(req, 200, self._answer(method, args))
+        return self._send(req, 200, call.answer)
 
     def _record(self, call: Call) -> None:
         with self._lock:

@@ -19,7 +19,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.core.capabilities import declare
 from bot.core.events import Inbound
-from bot.core.ports import Delivery, DeliveryStatus
+from bot.core.ports import Delivery, DeliveryStatus, split_card
 from bot.core.replies import (
     Carousel,
     Console,
@@ -156,13 +156,16 @@ class Hub:
         return entry
 
     def post_staff(self, replies: Sequence[Reply], thread_key: str | None, update: bool) -> Entry:
-        """Like Slack: a new root, a reply in the thread of ``thread_key``, or an edited root."""
+        """Like Slack: a new root, a reply in the thread of ``thread_key``, or an edited root
+        (or, for ``<thread>/<card>``, an edited card inside the thread)."""
         payload = [to_json(r) for r in replies]
+        thread_key, card = split_card(thread_key)
+        edited = self.roots.get(card or thread_key or "") if update else None
         root = self.roots.get(thread_key) if thread_key else None
-        if root is not None and update:
-            root.replies = payload
-            root.rev += 1
-            entry = root
+        if edited is not None:
+            edited.replies = payload
+            edited.rev += 1
+            entry = edited
         elif root is not None:
             entry = self._new(
                 scope="staff",
@@ -174,6 +177,8 @@ class Hub:
                 push=True,
             )
             self.staff.append(entry)
+            if card:
+                self.roots.setdefault(card, entry)
         else:
             entry = self._new(
                 scope="staff",
@@ -186,6 +191,8 @@ class Hub:
             self.staff.append(entry)
             if thread_key:
                 self.roots[thread_key] = entry
+            if card:
+                self.roots.setdefault(card, entry)
         self._send(set(self.staff_keys), "entry", entry.as_json())
         return entry
 
@@ -219,6 +226,14 @@ class SimulatorMessenger:
             self.hub.pushed_keys.append(retry_key)
             self.hub.add(external_id, "bot", replies, push=True)
         return Delivery(DeliveryStatus.SENT, request_id=retry_key)
+
+    async def publish_console(self, external_id: str, replies: Sequence[Reply]) -> Delivery:
+        """An App Home refresh from the outbox: the Home tab shows the console again."""
+        consoles = [r for r in replies if isinstance(r, Console)]
+        if not consoles:
+            return Delivery(DeliveryStatus.BLOCKED, "no console to show")
+        self.hub.set_home(external_id, consoles[-1:])
+        return Delivery(DeliveryStatus.SENT)
 
     async def post_staff(
         self, replies: Sequence[Reply], *, thread_key: str | None, update: bool

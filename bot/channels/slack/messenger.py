@@ -7,9 +7,12 @@
 - push(): ``chat.postMessage(channel=<user id>)`` (the bot's DM with that person).
 - post_staff(): the first post for a ``thread_key`` roots a thread in the staff channel (kept
   in ``StaffThread``); later posts go in that thread; ``update=True`` edits the root in place.
+  A ``thread_key`` of ``<thread>/<card>`` (an idea's card in its call's thread) posts in the
+  thread and remembers the card's own message; ``update=True`` then edits that message.
 - A Console reply (the staff console) is published as the person's App Home view, at most once
   per ``home_interval`` seconds per person: a later one waits and only the newest is sent.
-  Other answers to a press in App Home go to the DM, as before.
+  Other answers to a press in App Home go to the DM, as before. publish_console() is the
+  outbox's App Home refresh (``storage.home``): the console rendered when the row is sent.
   A ``thread_key`` of ``alert:<item thread key>:<n>`` is an alert: its own top-level message,
   with a link to the item's thread when that thread exists (e.g. a moderation case).
 
@@ -39,7 +42,7 @@ from bot.channels.slack.escape import escape
 from bot.channels.slack.inbound import CHANNEL, SlackHandle
 from bot.core.capabilities import declare
 from bot.core.events import Inbound
-from bot.core.ports import Delivery, DeliveryStatus
+from bot.core.ports import Delivery, DeliveryStatus, split_card
 from bot.core.replies import Carousel, Console, DatetimeRequest, Form, FormErrors, Reply, Text
 from storage.models import StaffThread
 from storage.types import utcnow
@@ -181,6 +184,24 @@ class SlackMessenger:
             task = asyncio.ensure_future(self._publish_later(user_id, wait))
             self.track(task)
 
+    async def publish_console(self, external_id: str, replies: Sequence[Reply]) -> Delivery:
+        """An App Home refresh from the outbox (``storage.home``): ``views.publish`` now.
+
+        The outbox already spaces these (one per person per ``storage.home.INTERVAL``); the
+        publish counts for the interactive throttle too."""
+        if self.disabled:
+            return Delivery(DeliveryStatus.FAILED, f"Slack sending stopped ({self.disabled})")
+        consoles = [r for r in replies if isinstance(r, Console)]
+        if not consoles:
+            return Delivery(DeliveryStatus.BLOCKED, "no console to show")
+        try:
+            self._home_last[external_id] = time.monotonic()
+            view = render.console_view(consoles[-1], self.tz)
+            await self.client.views_publish(user_id=external_id, view=view)
+        except Exception as exc:
+            return delivery_for(exc)
+        return Delivery(DeliveryStatus.SENT)
+
     async def _publish_later(self, user_id: str, wait: float) -> None:
         await asyncio.sleep(wait)
         view = self._home_waiting.pop(user_id, None)
@@ -274,24 +295,33 @@ class SlackMessenger:
         msgs = render.messages(list(replies), self.tz)
         if not msgs:
             return Delivery(DeliveryStatus.SENT, "empty")
+        thread, card = split_card(thread_key)
         try:
-            root = await anyio.to_thread.run_sync(self._root, thread_key) if thread_key else None
-            if root is not None and update and thread_key:
-                await self.client.chat_update(channel=root.channel_id, ts=root.ts, **msgs[0])
-                await anyio.to_thread.run_sync(self._touch, thread_key)
-                return Delivery(DeliveryStatus.SENT, request_id=root.ts)
+            edited = card if card else (thread if update else None)  # the message edited
+            known = await anyio.to_thread.run_sync(self._root, edited) if edited else None
+            if known is not None and update and edited:
+                await self.client.chat_update(channel=known.channel_id, ts=known.ts, **msgs[0])
+                await anyio.to_thread.run_sync(self._touch, edited)
+                return Delivery(DeliveryStatus.SENT, request_id=known.ts)
+            root = await anyio.to_thread.run_sync(self._root, thread) if thread else None
+            last = None  # the last message posted: a card's own message
             if root is None:
-                if thread_key and thread_key.startswith(ALERT):
-                    msgs[0] = await self._with_thread_link(msgs[0], thread_key)
+                if thread and thread.startswith(ALERT):
+                    msgs[0] = await self._with_thread_link(msgs[0], thread)
                 resp = await self.client.chat_postMessage(channel=channel, **msgs[0])
-                ts = resp.get("ts")
-                if thread_key and ts:
-                    await anyio.to_thread.run_sync(self._remember, thread_key, channel, ts)
-                thread_ts, msgs = ts, msgs[1:]
+                last = resp.get("ts")
+                if thread and last:
+                    await anyio.to_thread.run_sync(self._remember, thread, channel, last)
+                thread_ts, msgs = last, msgs[1:]
             else:
                 channel, thread_ts = root.channel_id, root.ts
             for message in msgs:
-                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
+                resp = await self.client.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, **message
+                )
+                last = resp.get("ts")
+            if card and last and known is None:
+                await anyio.to_thread.run_sync(self._remember, card, channel, last)
         except Exception as exc:
             return delivery_for(exc)
         return Delivery(DeliveryStatus.SENT, request_id=thread_ts)

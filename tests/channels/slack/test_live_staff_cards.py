@@ -151,3 +151,19 @@ def test_a_moderation_case_is_a_top_level_alert_linking_the_items_thread(make_sl
     blocks = json.dumps(alert.args["blocks"], ensure_ascii=False)
     link = f"https://kyodo-test.slack.com/archives/{STAFF_CHANNEL}/p{thread.replace('.', '')}"
     assert f"<{link}|スレッドを開く>" in blocks
+
+
+def test_a_waitlisted_join_shows_on_the_root_card(make_slack, engine):
+    slack = make_slack()
+    people = People(slack.runtime)
+    post(people("U-owner", "はなこ"), title="花壇づくり", capacity="１人")
+    ini = latest(engine)
+    people("U-taro", "たろう").press(a.Join(ini.id))
+    slack.drain()
+    text, _ = last_root_update(slack, engine, ini.id)
+    assert "1人 / 定員1人" in text and "補欠" not in text
+    people("U-jiro", "じろう").press(a.Join(ini.id))  # full: on the waitlist
+    slack.drain()
+    text, labels = last_root_update(slack, engine, ini.id)
+    assert "1人 / 定員1人（補欠1人）" in text
+    assert "担当する" in labels
