@@ -10,7 +10,9 @@ Coalesced and exactly once: a row's dedupe key is the person and the ``INTERVAL`
 the change fell in, and it is due at the slot's end (plus ``SETTLE``, so a turn still
 committing at the slot's end is seen). Every change in one slot is one row — concurrent turns
 included (``INSERT … ON CONFLICT DO NOTHING``) — so a person's Home is republished at most
-once per ``INTERVAL`` seconds, each time with everything committed until then.
+once per ``INTERVAL`` seconds, each time with everything committed until then. A turn that
+commits so late that its slot's row is already being sent (or sent) queues the next slot's row
+instead, so a slow turn's change is never lost.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from sqlmodel import Session, col, select
 
 from storage import outbox
 from storage.db import insert_or_skip
-from storage.models import OutboxMessage, Person, StaffHome
+from storage.models import OutboxMessage, OutboxStatus, Person, StaffHome
 
 HOME = "home"  # the outbox kind of an App Home refresh (payload empty: rendered when sent)
 INTERVAL = 5  # seconds: at most one refresh per person per slot of this length
 SETTLE = timedelta(seconds=1)
+LATE_SLOTS = 3  # slots tried after the turn's own one when those rows went out already
 FRESH = timedelta(hours=24)  # staff who opened Home longer ago see it fresh when they next do
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -58,11 +61,20 @@ def queue_refresh(db: Session, now: datetime, *, skip: Iterable[int] = ()) -> li
             col(Person.deleted) == False,  # noqa: E712
         )
     ).all()
-    end = slot_end(now)
     written = []
     for person_id in people:
         if person_id in skipped:
             continue
+        row_id = _queue_one(db, person_id, slot_end(now))
+        if row_id is not None:
+            written.append(row_id)
+    return written
+
+
+def _queue_one(db: Session, person_id: int, end: datetime) -> int | None:
+    """The slot's row, or the first later slot whose row has not gone out yet."""
+    for _ in range(1 + LATE_SLOTS):
+        key = f"{HOME}:{person_id}:{int(end.timestamp())}"
         row_id = outbox.queue(
             db,
             OutboxMessage(
@@ -70,13 +82,19 @@ def queue_refresh(db: Session, now: datetime, *, skip: Iterable[int] = ()) -> li
                 person_id=person_id,
                 kind=HOME,
                 payload=[],
-                dedupe_key=f"{HOME}:{person_id}:{int(end.timestamp())}",
+                dedupe_key=key,
                 due_at=end + SETTLE,
             ),
         )
         if row_id is not None:
-            written.append(row_id)
-    return written
+            return row_id
+        status = db.exec(
+            select(col(OutboxMessage.status)).where(col(OutboxMessage.dedupe_key) == key)
+        ).first()
+        if status == OutboxStatus.PENDING:  # still to be sent: it will show this change
+            return None
+        end += timedelta(seconds=INTERVAL)
+    return None
 
 
 __all__ = ["FRESH", "HOME", "INTERVAL", "queue_refresh", "seen", "slot_end"]

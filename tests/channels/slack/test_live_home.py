@@ -37,7 +37,8 @@ def unclaimed_queue(view: dict) -> str:
 
 def home_rows(engine) -> list[OutboxMessage]:
     with Session(engine) as db:
-        return list(db.exec(select(OutboxMessage).where(OutboxMessage.kind == home.HOME)).all())
+        stmt = select(OutboxMessage).where(OutboxMessage.kind == home.HOME)
+        return list(db.exec(stmt.order_by(OutboxMessage.id)).all())
 
 
 def test_a_claim_by_one_staff_member_republishes_the_others_home_once(make_slack, engine, clock):
@@ -128,3 +129,26 @@ def test_changes_the_console_does_not_show_refresh_nothing(make_slack, engine, c
     people("U-taro", "たろう").press(a.Join(first))
     people("U-r0", "通報0").press(ReportItem("initiative", first))
     assert home_rows(engine) == []
+
+
+def test_a_turn_committing_after_its_slot_went_out_refreshes_in_the_next_slot(
+    make_slack, engine, clock
+):
+    """A slow turn whose clock reading falls in a slot whose refresh was already published
+    (it saw the store before this turn committed) queues the next slot's refresh instead."""
+    slack = make_slack()
+    people = People(slack.runtime)
+    owner = people("U-owner", "はなこ")
+    open_home(slack, A)
+    started = clock.now()
+    post(owner, title="花壇づくり")
+    clock.advance(timedelta(seconds=home.INTERVAL + 1))
+    slack.drain()
+    assert {r.status for r in home_rows(engine)} == {"sent"}
+    clock.set(started)  # the slow turn read the clock in that same slot
+    post(owner, title="夜のパトロール")
+    rows = home_rows(engine)
+    assert len(rows) == 2 and rows[-1].status == "pending"
+    clock.advance(timedelta(seconds=2 * home.INTERVAL + 1))
+    slack.drain()
+    assert "夜のパトロール" in unclaimed_queue(publishes(slack, A)[-1])
