@@ -91,9 +91,8 @@ def test_the_meeting_invitation_and_reminder_show_date_time_and_place_in_full(
     sim.phone.tap("参加")
     agree = sim.phone.chat.get_by_role("button", name="同意する", exact=True)
     agree.last.wait_for(timeout=15_000)
-    agree.last.click()  # a first answer: the privacy notice, then answer again
-    sim.phone.wait_for_text("同意を 記録しました")
-    invitation.get_by_role("button", name="参加", exact=True).click()
+    agree.last.click()  # a first answer: the privacy notice; agreeing records the answer
+    sim.phone.wait_for_text("つづけます")
     sim.phone.wait_for_text("参加で 受け付けました")
     sim.advance("P2D")  # Thursday 10:00: the day-before reminder
     sim.phone.wait_for_text("リマインド")
