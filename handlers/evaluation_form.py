@@ -29,7 +29,7 @@ class Evaluate:
 
 @action("evc")
 class Compare:
-    """「みんなの評価をみる」: the person's own answer beside the group's median."""
+    """「みんなの評価を見る」: the person's own answer beside the group's median."""
 
     initiative_id: int
 

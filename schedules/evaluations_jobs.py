@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from bot.core.replies import to_json
+from bot.i18n import reading
 from schedules.jobs import JobContext, periodic
 from storage import outbox
 from storage.db import session_scope, stored_id
@@ -56,7 +57,9 @@ def _queue(ctx: JobContext, db: Session, ini: Initiative, person_id: int, *, rem
     person = db.get(Person, person_id)
     if person is None or person.deleted or person.suspended:
         return 0
-    replies = ctx.cards.evaluation_ask(ctx.catalog.translator(person.language), ini, reminder)
+    # staff partners read ふつう like everywhere else (bot.i18n.reading), residents their register
+    t = ctx.catalog.translator(reading(person.language, staff=person.is_staff))
+    replies = ctx.cards.evaluation_ask(t, ini, reminder)
     row = OutboxMessage(
         audience="person",
         person_id=person_id,

@@ -40,7 +40,7 @@ def snapshot(engine) -> tuple:
 
 
 def evaluate_on_line(person, scores: list[str], comment: str | None) -> None:
-    person.tap("評価する")
+    person.tap("評価(ひょうか)する")
     for s in scores:
         assert [x["label"] for x in actions_in(person.seen)][:5] == ["1", "2", "3", "4", "5"]
         person.tap(s)
@@ -101,27 +101,29 @@ def test_evaluation_loop_from_line_and_slack_to_the_public_page(both_channels, e
     both.drain_outbox()
     for p in (hanako, taro, jiro):
         p.look_at_pushes(before)
-        assert "協働評価" in p.text and "評価する" in [x["label"] for x in actions_in(p.seen)]
+        labels = [x["label"] for x in actions_in(p.seen)]
+        assert "協働評価" in p.text and "評価(ひょうか)する" in labels
     asked_staff = [c for c in slack_api.calls[slack_before:] if "評価する" in values_of(c.args)]
     assert len(asked_staff) == 1 and asked_staff[0].args["channel"] == STAFF  # a DM
     evaluate_button = values_of(asked_staff[0].args)["評価する"]
-    outsider_data = next(x for x in actions_in(taro.seen) if x["label"] == "評価する")["data"]
+    evaluate = next(x for x in actions_in(taro.seen) if x["label"] == "評価(ひょうか)する")
+    outsider_data = evaluate["data"]
 
     # -- 4. taro evaluates on LINE
     evaluate_on_line(taro, ["4"] * 7, "また いっしょに やりたい")
-    assert "評価を 受け付けました" in taro.text and "2人 以上" in taro.text
+    assert "評価(ひょうか)を 受け付けました" in taro.text and "2人 以上" in taro.text
     assert [r[1:] for r in evaluations(engine)] == [
         ("participant", 4, 4, "また いっしょに やりたい")
     ]
 
     # -- a repeated, a redelivered, a forged and a badly signed evaluation change nothing
     kept = snapshot(engine)
-    taro.tap("みんなの評価をみる")
+    taro.tap("みんなの評価(ひょうか)を見る")
     assert "まだ くらべられません" in taro.text
     taro._send(postback_event(TARO, outsider_data))  # 「評価する」 again
     assert "もう 受け付けています" in taro.text
     outsider._send(postback_event(OUTSIDER, outsider_data))  # not a partner
-    assert "いっしょに 取り組んだ人だけ" in outsider.text
+    assert "取組の 仲間(なかま)だけ" in outsider.text
     forged = body_of(postback_event(OUTSIDER, outsider_data))
     assert line.post(forged, signature=sign(forged, "not-the-secret")).status_code == 400
     line.drain()
@@ -129,12 +131,15 @@ def test_evaluation_loop_from_line_and_slack_to_the_public_page(both_channels, e
 
     # -- 5. hanako evaluates on LINE: the comparison, and 「まとめを公開する」 for the poster
     evaluate_on_line(hanako, ["5", "4", "2", "4", "4", "4", "4"], None)
-    assert "あなた 2 ／ 中央値 3" in hanako.text, hanako.text
-    assert "まとめを公開する" in [x["label"] for x in actions_in(hanako.seen)]
+    assert "あなた 2 ／ 中央値(ちゅうおうち) 3" in hanako.text, hanako.text
+    assert "まとめを公開(こうかい)する" in [x["label"] for x in actions_in(hanako.seen)]
     before = len(line_api.requests)
     both.drain_outbox()
     taro.look_at_pushes(before)
-    assert "2人 以上 そろいました" in taro.text and "あなた 4 ／ 中央値 3" in taro.text
+    assert (
+        "2人 以上(いじょう) そろいました" in taro.text
+        and "あなた 4 ／ 中央値(ちゅうおうち) 3" in taro.text
+    )
 
     # -- 6. staff evaluate on Slack in one modal; a second submission is refused
     opened = len(slack_api.of("views.open"))
@@ -162,10 +167,10 @@ def test_evaluation_loop_from_line_and_slack_to_the_public_page(both_channels, e
     split = [
         c
         for c in slack_api.calls[slack_before:]
-        if "意見が 分かれています" in json.dumps(c.args, ensure_ascii=False)
+        if "意見が分かれています" in json.dumps(c.args, ensure_ascii=False)
     ]
     assert split and all(c.args["channel"] == "CSTAFF" and c.args.get("thread_ts") for c in split)
-    assert "対等：いちばん 低い 2 ／ いちばん 高い 4" in json.dumps(
+    assert "対等：いちばん低い 2 ／ いちばん高い 4" in json.dumps(
         split[-1].args, ensure_ascii=False
     )
 
@@ -182,18 +187,18 @@ def test_evaluation_loop_from_line_and_slack_to_the_public_page(both_channels, e
     assert ask_partners(ctx) == {"asked": 0, "reminded": 0}
 
     # -- 8. the poster publishes: one comment chosen, confirmed; it appears on /public
-    hanako.tap("まとめを公開する")
+    hanako.tap("まとめを公開(こうかい)する")
     assert "1. また いっしょに やりたい" in hanako.text
     hanako.tap("1")
     hanako.tap("決定(けってい)")
-    assert "公開ページに のせます" in hanako.text
-    hanako.tap("公開する")
-    assert "公開しました" in hanako.text
+    assert "公開(こうかい)ページに のせます" in hanako.text
+    hanako.tap("公開(こうかい)する")
+    assert "公開(こうかい)しました" in hanako.text
     with Session(engine) as db:
         summary = db.exec(select(EvaluationSummary)).one()
     assert summary.answers == 3
     page = line.client.get("/public").text
-    assert "協働評価（3人が 回答・中央値、5点 満点）" in page
+    assert "協働評価（3人が回答・中央値、5点満点）" in page
     assert "また いっしょに やりたい" in page and "地域の 力を 感じました" not in page
     assert "花子" not in page and TARO not in page
     english = line.client.get("/public?lang=en").text

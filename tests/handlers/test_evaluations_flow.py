@@ -65,16 +65,16 @@ def test_evaluation_loop_on_the_simulator(people, staff, runtime, engine, clock,
     # -- a forged 「評価する」 from someone who was not a partner changes nothing
     before = evaluation_rows(engine), count(engine, "dialog_state"), count(engine, "audit_log")
     outsider.press(Evaluate(ini.id))
-    assert "いっしょに 取り組んだ人だけ" in outsider.text
+    assert "取組の 仲間(なかま)だけ" in outsider.text
     outsider.press(Evaluate(9999))
-    assert "いっしょに 取り組んだ人だけ" in outsider.text
+    assert "取組の 仲間(なかま)だけ" in outsider.text
     assert (evaluation_rows(engine), count(engine, "audit_log")) == (before[0], before[2])
 
     # -- taro answers on the chat steps (quick replies 1–5, a one-line comment)
     answer(taro, ini.id, ["4", "4", "4", "4", "4", "4", "4"], "また いっしょに やりたい")
     confirm = taro.button("送る").data
     taro.tap("送る")
-    assert "評価を 受け付けました" in taro.text and "2人 以上" in taro.text
+    assert "評価(ひょうか)を 受け付けました" in taro.text and "2人 以上" in taro.text
     taro.press(confirm)  # a double click on the confirmation: stale, nothing twice
     assert "もう つかえません" in taro.text
     taro.press(Evaluate(ini.id))  # a second 「評価する」: already received
@@ -84,15 +84,15 @@ def test_evaluation_loop_on_the_simulator(people, staff, runtime, engine, clock,
     # -- the poster answers differently: both see the comparison, staff see the split
     answer(owner, ini.id, ["5", "4", "2", "4", "4", "4", "4"], None)
     owner.tap("送る")
-    assert "中央値" in owner.text and "あなた 2 ／ 中央値 3" in owner.text, owner.text
-    assert "まとめを公開する" in [b.label for b in buttons_of(owner.last)]
+    assert "中央値" in owner.text and "あなた 2 ／ 中央値(ちゅうおうち) 3" in owner.text, owner.text
+    assert "まとめを公開(こうかい)する" in [b.label for b in buttons_of(owner.last)]
     told = outbox(
         engine, dedupe_key=f"evaluation:{ini.id}:{person_named(engine, 'たろう')}:compare"
     )
-    assert len(told) == 1 and "あなた 4 ／ 中央値 3" in pushed_text(told)
-    split = [r for r in outbox(engine, audience="staff") if "意見が 分かれて" in pushed_text([r])]
+    assert len(told) == 1 and "あなた 4 ／ 中央値(ちゅうおうち) 3" in pushed_text(told)
+    split = [r for r in outbox(engine, audience="staff") if "意見が分かれて" in pushed_text([r])]
     assert len(split) == 1 and split[0].thread_key == f"initiative:{ini.id}"
-    assert "対等：いちばん 低い 2 ／ いちばん 高い 4" in pushed_text(split)
+    assert "対等：いちばん低い 2 ／ いちばん高い 4" in pushed_text(split)
 
     # -- staff answer in one form (the Slack modal on Slack)
     staff.press(Evaluate(ini.id))
@@ -129,20 +129,22 @@ def test_evaluation_loop_on_the_simulator(people, staff, runtime, engine, clock,
 
     # -- only the poster publishes: choose a comment, confirm, it is on /public
     taro.press(Publish(ini.id))
-    assert "投稿した人だけ" in taro.text
+    assert "投稿した 人だけ" in taro.text
     owner.press(Publish(ini.id))
     assert "1. また いっしょに やりたい" in owner.text and "2. 地域の 力を 感じた" in owner.text
     owner.tap("1")
     owner.tap("決定")
-    assert "公開ページに のせます" in owner.text and "また いっしょに やりたい" in owner.text
+    assert (
+        "公開(こうかい)ページに のせます" in owner.text and "また いっしょに やりたい" in owner.text
+    )
     assert count(engine, "evaluation_summary") == 0  # nothing published before the confirmation
-    owner.tap("公開する")
-    assert "公開しました" in owner.text
+    owner.tap("公開(こうかい)する")
+    assert "公開(こうかい)しました" in owner.text
     with Session(engine) as db:
         summary = db.exec(select(EvaluationSummary)).one()
         assert summary.answers == 3 and summary.medians["equal"] == 3.0
         assert [c["text"] for c in summary.comments] == ["また いっしょに やりたい"]
     page = client.get("/public").text
-    assert "協働評価（3人が 回答・中央値、5点 満点）" in page
+    assert "協働評価（3人が回答・中央値、5点満点）" in page
     assert "また いっしょに やりたい" in page and "地域の 力を 感じた" not in page
     assert "たろう" not in page

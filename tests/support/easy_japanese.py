@@ -16,6 +16,7 @@ from functools import lru_cache
 # Catalog domains residents read (staff, slack, dashboard, audit, … are read by staff, in ふつう).
 RESIDENT_DOMAINS = (
     "common",
+    "evaluations",
     "ideas",
     "initiatives",
     "line",
