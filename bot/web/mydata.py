@@ -14,7 +14,7 @@ import anyio
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from bot.i18n import Translator
+from bot.i18n import Translator, reading
 from bot.signed_links import verify
 from handlers.mydata_export import SECTIONS, Exported, export_readable
 from storage.db import session_scope
@@ -42,7 +42,8 @@ async def _load(request: Request, person_id: int, ext: str, exp: str, sig: str):
             person = db.get(Person, person_id)
             if person is None or person.deleted:
                 return None
-            t = runtime.catalog.translator(person.language)
+            # the person's register, as in chat: やさしい日本語 readers get it, staff read ふつう
+            t = runtime.catalog.translator(reading(person.language, staff=person.is_staff))
             return export_readable(db, person, t, runtime.ward, now), t, person.display_name
 
     found = await anyio.to_thread.run_sync(load)
@@ -78,9 +79,10 @@ def render_page(exported: Exported, t: Translator, name: str) -> str:
     """One table per section, labels in the person's language; every value escaped."""
     e = escape
     title = t("mydata.page_title", name=name)
+    lang = "en" if exported.language == "en" else "ja"  # やさしい日本語 is Japanese (lang="ja")
     parts = [
         "<!doctype html>",
-        f'<html lang="{e(exported.language)}"><head><meta charset="utf-8">',
+        f'<html lang="{lang}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="robots" content="noindex">',
         f"<title>{e(title)}</title>",

@@ -77,7 +77,7 @@ def test_the_download_is_a_readable_page_and_explained_json_without_codes(make_p
         page = http.get(local_path(urls["ページで見る"]))
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         html = page.text
-        for shown in ("マイデータ — 山田", "投稿した 取組", "高井戸 防災まち歩き", "高井戸",
+        for shown in ("マイデータ — 山田", "投稿した取組", "高井戸 防災まち歩き", "高井戸",
                       "防災・防犯", "阿佐谷", "募集中", "日本語"):  # fmt: skip
             assert shown in html, shown
         got = http.get(local_path(urls["JSONをダウンロード"]))
@@ -116,6 +116,25 @@ def test_an_english_speaker_gets_the_page_and_json_in_english(make_person, engin
         data = http.get(local_path(urls["Download JSON"])).json()
     assert "Projects you posted" in html and "Takaido" in html and "投稿した" not in html
     assert data["profile"]["area"] == "Takaido" and data["person"]["language"] == "English"
+
+
+def test_an_easy_japanese_reader_gets_the_page_and_json_in_easy_japanese(make_person, engine, app):
+    c = make_person("U-easy", "山田")
+    with_records(engine, "U-easy", language="easy")
+    c.say("マイデータ")
+    c.tap("ダウンロード")
+    urls = links(c)
+    with TestClient(app) as http:
+        html = http.get(local_path(urls["ページで見る"])).text
+        data = http.get(local_path(urls["JSONをダウンロード"])).json()
+    assert '<html lang="ja">' in html  # やさしい日本語 is Japanese to a browser or reader
+    assert "所属(しょぞく)している 団体" in html and "表示名(ひょうじめい)" in html
+    assert "所属している団体" not in html  # not the ふつう text
+    assert data["about"].startswith("Kyodo が 保存(ほぞん)している")
+    assert data["fields"]["person"]["fields"]["display_name"] == (
+        "表示名(ひょうじめい): ほかの 人に 見(み)える 名前です。"
+    )
+    assert data["person"]["language"] == "やさしい日本語"
 
 
 @pytest.mark.parametrize("ext", ["html", "json"])

@@ -22,6 +22,7 @@ RESIDENT_DOMAINS = (
     "line",
     "meetings",
     "moderation",
+    "mydata",
     "outcomes",
     "privacy",
     "profiles",
