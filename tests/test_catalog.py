@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from bot.i18n import LANGUAGES, Catalog, default_catalog
-from tests.support.easy_japanese import RESIDENT_DOMAINS
+from tests.support.easy_japanese import PUBLIC_DOMAINS, RESIDENT_DOMAINS
 
 ROOT = Path(__file__).resolve().parents[1]
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -80,11 +80,12 @@ def phrase_spaces(text: str) -> list[str]:
 
 
 def spacing_problems(catalog: Catalog) -> list[str]:
-    """Each resident-facing ``ja`` text with phrase spacing, naming the key and the spot."""
+    """Each resident-facing or public ``ja`` text with phrase spacing, naming the key and the
+    spot."""
     return [
         f"{key}: phrase spacing in ふつうの日本語: 「{hit}」"
         for key in catalog.message_keys()
-        if key.split(".")[0] in RESIDENT_DOMAINS
+        if key.split(".")[0] in RESIDENT_DOMAINS + PUBLIC_DOMAINS
         and not key.split(".")[1].startswith("kw_")  # typed words: matched as people type them
         for hit in phrase_spaces(catalog.raw(key)["ja"])
     ]
@@ -100,6 +101,8 @@ def test_the_phrase_spacing_rule_fails_a_spaced_text_naming_the_key_and_allows_l
     assert phrase_spaces("なにを\u3000しますか？") == ["を\u3000し"]
     staff_only = Catalog({"staff.x": {"ja": "ボタンを 押す", "en": "Tap"}})
     assert spacing_problems(staff_only) == []  # staff domains are not resident-facing
+    public = Catalog({"public.x": {"ja": "まだ ありません。", "en": "None yet."}})
+    assert spacing_problems(public) == ["public.x: phrase spacing in ふつうの日本語: 「だ あ」"]
     layout = (
         "参加者 {n}人・{actual} ／ 目標 {target}（{percent}%）\u3000推移 {trend}\n"
         "LINE の上限です。1 件ずつ送ってください。 / Send them one by one."

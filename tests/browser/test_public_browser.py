@@ -30,7 +30,7 @@ def test_every_indicator_has_a_chart_and_a_table(chromium, live, runtime, engine
     )
     page = context.new_page()
     page.goto(f"{live.url}/public")
-    expect(page.locator("h1")).to_have_text("杉並区の 協働の成果")
+    expect(page.locator("h1")).to_have_text("杉並区の協働の成果")
     assert page.locator("html").get_attribute("lang") == "ja"
     indicators = load_ward().indicators
     assert page.locator("article.indicator").count() == len(indicators)

@@ -59,7 +59,7 @@ def test_public_page_in_japanese_shows_public_outcomes_only(client, outcomes):
     assert page.status_code == 200
     html = page.text
     assert '<html lang="ja">' in html
-    assert "<h1>杉並区の 協働の成果</h1>" in html
+    assert "<h1>杉並区の協働の成果</h1>" in html
     assert "公園の 防災訓練" in html and "阿佐谷北町会" in html
     assert "公園で 消火器の 使い方を 練習しました" in html  # the results report
     assert "ひみつの 取組" not in html  # hidden

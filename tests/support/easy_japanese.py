@@ -28,6 +28,9 @@ RESIDENT_DOMAINS = (
     "profiles",
     "wizard",
 )
+# Public domains read by anyone in ja or en (the public page and open data): no やさしい text,
+# but their ふつう ``ja`` is checked for phrase spacing like the resident domains'.
+PUBLIC_DOMAINS = ("open_data", "public")
 
 MAX_CHARS = 30
 WARN_CHARS = 24

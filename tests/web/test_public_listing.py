@@ -21,7 +21,7 @@ def test_public_lists_the_newest_completed_and_links_the_csv_for_the_rest(client
     section = re.search(r'id="h-done".*?</section>', html, re.DOTALL).group(0)
     titles = re.findall(r'<article class="item"><h3>(.*?)</h3>', section)
     assert titles == [i.title for i in done[:LISTED]]  # newest first, 30 of them
-    assert "新しい 順に 30件を のせています" in section
+    assert "新しい順に 30件を載せています" in section
     assert '<a href="/open-data/initiatives.csv">' in section
     english = client.get("/public", params={"lang": "en"}).text
     assert "The 30 most recent are listed." in english
