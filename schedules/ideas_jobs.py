@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.core.replies import Text, to_json
+from bot.i18n import reading
 from schedules.jobs import JobContext, periodic
 from storage import home, outbox
 from storage.db import session_scope, stored_id
@@ -51,7 +52,7 @@ def remind_followers(ctx: JobContext) -> int:
                 ).all()
             )
             for person in followers(db, call, exclude=authors | {call.created_by}):
-                t = ctx.catalog.translator(person.language)
+                t = ctx.catalog.translator(reading(person.language, staff=person.is_staff))
                 row = OutboxMessage(
                     audience="person",
                     person_id=person.id,

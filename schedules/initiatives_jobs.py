@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from bot.core.replies import Card, Carousel, Reply, Text, to_json
-from bot.i18n import Translator
+from bot.i18n import Translator, reading
 from schedules.jobs import JobContext, periodic
 from storage import ledger, outbox
 from storage.db import session_scope, stored_id
@@ -168,7 +168,7 @@ def weekly_digest(ctx: JobContext) -> dict[str, int]:
                 select(col(OutboxMessage.id)).where(col(OutboxMessage.dedupe_key) == key)
             ).first():
                 continue  # already queued: skip the rendering
-            t = ctx.catalog.translator(person.language)
+            t = ctx.catalog.translator(reading(person.language, staff=person.is_staff))
             replies: list[Reply] = []
             if mine:
                 replies += _new_cards(ctx, t, mine)

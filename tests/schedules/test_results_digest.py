@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bot.core.actions import unpack
 from handlers import initiative_actions as a
 from schedules.initiatives_jobs import weekly_digest
-from storage.models import Actor
+from storage.models import Actor, Person
 from tests.support.initiatives import People, latest, outbox, person_named, post
 
 SUMMARY = "公園で 消火器の 使い方を 練習しました"
@@ -147,3 +147,21 @@ def test_nothing_completed_nothing_about_results(world, engine, runtime, clock):
     weekly_digest(runtime.job_context)
     assert result_cards(digest_of(engine, "まとめ")) == []
     assert digest_of(engine, "ファン") == [] and digest_of(engine, "会員") == []
+
+
+def test_a_staff_follower_who_chose_easy_japanese_reads_the_digest_in_plain_japanese(
+    world, people, engine, runtime, clock
+):
+    """Staff always read ふつう (bot.i18n.reading), in scheduled pushes as in replies."""
+    officer = people("U-officer", "職員", staff=True)
+    officer.press(a.FollowToggle("category", "bousai"))
+    with Session(engine) as s:
+        row = s.get(Person, person_named(engine, "職員"))
+        row.language = "easy"
+        s.add(row)
+        s.commit()
+    complete(world["owner"], world["ini"])
+    clock.advance(timedelta(days=6))
+    weekly_digest(runtime.job_context)
+    texts = [p.get("text") for p in digest_of(engine, "職員")]
+    assert "この1週間に完了した取組の結果です（1件）。" in texts, texts
