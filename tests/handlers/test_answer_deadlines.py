@@ -23,7 +23,8 @@ def staff_reminders(engine) -> list[OutboxMessage]:
     with session_scope(engine) as db:
         return list(
             db.exec(
-                select(OutboxMessage).where(
+                select(OutboxMessage)
+                .where(
                     OutboxMessage.audience == "staff",
                     OutboxMessage.dedupe_key.like("idea:%:flag:%"),  # type: ignore[union-attr]
                 )
