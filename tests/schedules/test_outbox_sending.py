@@ -1,0 +1,101 @@
+"""What the dispatcher hands to the platform and records (issue 22: the 2026-12-06 mutmut run of
+schedules/outbox.py found these unpinned): a push carries the row's own retry key, a staff post
+goes into its thread and is marked sent once, an unreachable person's row says why, and a batch
+member who blocked the bot between a failed multicast and its retry is skipped, not re-sent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from schedules.outbox import OutboxDispatcher
+from storage.db import session_scope
+from storage.models import ChannelAccount, OutboxMessage, OutboxStatus
+from tests.schedules.conftest import seed
+from tests.support.conversation import Conversation
+from tests.support.messengers import RecordingMessenger
+from tests.test_outbox import queue_notice, queue_staff
+
+from .test_multicast import dispatcher
+
+
+def _rows(engine) -> list[OutboxMessage]:
+    with Session(engine) as db:
+        return list(db.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())
+
+
+async def test_a_push_carries_the_rows_own_retry_key(runtime, engine, messenger):
+    queue_notice(runtime, engine)
+    (row,) = _rows(engine)
+    await runtime.outbox.drain()
+    assert messenger.retry_keys == [row.retry_key]
+
+
+async def test_a_staff_post_goes_into_its_thread_and_is_marked_sent_once(
+    runtime, engine, messenger, clock
+):
+    queue_staff(engine, clock.now(), "参加がありました")
+    assert await runtime.outbox.drain() == 1
+    assert [key for key, _ in messenger.staff_posts] == ["initiative:1"]
+    (row,) = _rows(engine)
+    assert row.status == OutboxStatus.SENT
+    clock.advance(timedelta(minutes=5))
+    assert await runtime.outbox.drain() == 0
+    assert len(messenger.staff_posts) == 1
+
+
+async def test_a_row_for_someone_unreachable_is_skipped_with_the_reason(runtime, engine, messenger):
+    queue_notice(runtime, engine)
+    Conversation(runtime, user="U-to").unfollow()
+    await runtime.outbox.drain()
+    (row,) = _rows(engine)
+    assert (row.status, row.last_error) == (OutboxStatus.SKIPPED, "no reachable account")
+
+
+@pytest.mark.parametrize("blocking", [1, 2])
+async def test_batch_members_who_blocked_before_the_retry_are_skipped_not_resent(
+    engine, clock, standin, blocking
+):
+    seeded = seed(engine, 3, clock.now(), identical=True)
+    standin.fail(1)
+    out = dispatcher(engine, clock, standin)
+    await out.run_once()
+    assert standin.calls == [("multicast", 3, 500)]
+    gone, staying = seeded["users"][:blocking], seeded["users"][blocking:]
+    with session_scope(engine) as db:
+        for acc in db.exec(select(ChannelAccount).where(col(ChannelAccount.external_id).in_(gone))):
+            acc.blocked = True
+    clock.advance(timedelta(seconds=5))
+    await out.drain()
+    assert standin.calls[1:] == [("multicast", len(staying), 200)]
+    assert all(u not in standin.accepted for u in gone)
+    assert all(len(standin.accepted[u]) == 1 for u in staying)
+    by_user = {f"U{r.person_id:06d}": r for r in _rows(engine)}
+    for u in gone:
+        assert (by_user[u].status, by_user[u].last_error, by_user[u].lease_until) == (
+            OutboxStatus.SKIPPED,
+            "no reachable account",
+            None,
+        )
+    assert {by_user[u].status for u in staying} == {OutboxStatus.SENT}
+    clock.advance(timedelta(minutes=5))
+    await out.drain()
+    assert len(standin.calls) == 2  # nothing left to send
+
+
+async def test_a_batch_retried_where_line_cannot_multicast_is_pushed_with_row_keys(
+    engine, clock, standin
+):
+    """The channel was reconfigured between the failed multicast and its retry."""
+    seeded = seed(engine, 3, clock.now(), identical=True)
+    standin.fail(1)
+    await dispatcher(engine, clock, standin).run_once()
+    pusher = RecordingMessenger(channel="line")
+    clock.advance(timedelta(seconds=5))
+    await OutboxDispatcher(engine=engine, messengers={"line": pusher}, clock=clock).drain()
+    assert sorted(pusher.pushes) == sorted(seeded["users"])
+    rows = _rows(engine)
+    assert sorted(pusher.retry_keys) == sorted(r.retry_key for r in rows)
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
