@@ -5,11 +5,13 @@ member who blocked the bot between a failed multicast and its retry is skipped, 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.core.replies import Text
 from schedules.outbox import OutboxDispatcher
 from storage.db import session_scope
 from storage.models import ChannelAccount, OutboxMessage, OutboxStatus
@@ -99,3 +101,51 @@ async def test_a_batch_retried_where_line_cannot_multicast_is_pushed_with_row_ke
     rows = _rows(engine)
     assert sorted(pusher.retry_keys) == sorted(r.retry_key for r in rows)
     assert {r.status for r in rows} == {OutboxStatus.SENT}
+
+
+async def test_the_next_wake_up_is_the_earliest_pending_due_time_or_lease_end(
+    runtime, engine, clock
+):
+    now = clock.now()
+    out = runtime.outbox
+    assert out.next_due() is None
+    queue_notice(runtime, engine)  # due now: claimed below by a dispatcher that then dies
+    crashed = OutboxDispatcher(
+        engine=engine, messengers=runtime.messengers, clock=clock, name="crashed"
+    )
+    assert len(crashed.claim(now)) == 1
+    with session_scope(engine) as db:
+        person_id = db.exec(select(ChannelAccount.person_id)).one()
+        db.add_all(
+            [
+                OutboxMessage(person_id=person_id, payload=[], due_at=now + timedelta(minutes=10)),
+                OutboxMessage(
+                    person_id=person_id,
+                    payload=[],
+                    due_at=now - timedelta(hours=1),
+                    status=OutboxStatus.SENT,
+                    lease_until=now - timedelta(hours=1),
+                ),
+            ]
+        )
+    assert out.next_due() == now + crashed.lease  # the crashed claim's lease ends first
+    clock.advance(crashed.lease + timedelta(seconds=1))
+    assert await out.drain() == 1  # taken over and sent
+    assert out.next_due() == now + timedelta(minutes=10)
+
+
+async def test_the_loop_sends_rows_written_elsewhere_without_a_wake_up(runtime, engine, messenger):
+    """Another process (``kyodo worker``, a job) commits a row and cannot wake this loop."""
+    stop = asyncio.Event()
+    loop = asyncio.create_task(runtime.outbox.run_forever(stop))
+    try:
+        await asyncio.sleep(0.2)  # idle: nothing due, sleeping at most MAX_SLEEP
+        queue_notice(runtime, engine)  # no wake()
+        for _ in range(40):
+            if messenger.pushes:
+                break
+            await asyncio.sleep(0.1)
+        assert messenger.pushes["U-to"] == [Text(text="お知らせ")]
+    finally:
+        stop.set()
+        await asyncio.wait_for(loop, 5)
