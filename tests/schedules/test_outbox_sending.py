@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.core.ports import DeliveryStatus
 from bot.core.replies import Text
 from schedules.outbox import OutboxDispatcher
 from storage.db import session_scope
@@ -141,6 +142,49 @@ async def test_the_loop_sends_rows_written_elsewhere_without_a_wake_up(runtime, 
     try:
         await asyncio.sleep(0.2)  # idle: nothing due, sleeping at most MAX_SLEEP
         queue_notice(runtime, engine)  # no wake()
+        for _ in range(40):
+            if messenger.pushes:
+                break
+            await asyncio.sleep(0.1)
+        assert messenger.pushes["U-to"] == [Text(text="お知らせ")]
+    finally:
+        stop.set()
+        await asyncio.wait_for(loop, 5)
+
+
+async def test_retries_give_up_a_day_after_the_first_attempt_not_after_the_last(
+    runtime, engine, messenger, clock
+):
+    """LINE honours a retry key for 24 h: the lifetime counts from the first attempt."""
+    queue_notice(runtime, engine)
+    messenger.script = [DeliveryStatus.RETRY] * 5
+    (row,) = _rows(engine)
+    start = clock.now()
+    for _ in range(4):  # attempts at 0 h, 6 h, 12 h, 18 h
+        await runtime.outbox.drain()
+        (row,) = _rows(engine)
+        assert row.status == OutboxStatus.PENDING
+        assert row.first_attempt_at == start
+        clock.advance(timedelta(hours=6))
+    await runtime.outbox.drain()  # 24 h after the first attempt: the key has run out
+    (row,) = _rows(engine)
+    assert row.status == OutboxStatus.DEAD
+    assert len(messenger.retry_keys) == 5
+
+
+async def test_the_loop_sends_a_row_that_falls_due_while_it_sleeps(
+    runtime, engine, messenger, clock
+):
+    queue_notice(runtime, engine)
+    with session_scope(engine) as db:
+        (row,) = db.exec(select(OutboxMessage)).all()
+        row.due_at = clock.now() + timedelta(minutes=10)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(runtime.outbox.run_forever(stop))
+    try:
+        await asyncio.sleep(0.2)  # sleeping until the row is due (at most MAX_SLEEP)
+        assert messenger.pushes == {}
+        clock.advance(timedelta(minutes=10))
         for _ in range(40):
             if messenger.pushes:
                 break
