@@ -1,0 +1,98 @@
+"""Grouping and fencing in the outbox (issue 22: left alive by the 2026-12-06 mutmut run of
+schedules/outbox.py): two identical reminders already make one multicast, batches follow the
+channel's own recipient limit, a dispatcher whose claim was taken over cannot mark the row,
+and a quota stop or a give-up keeps the platform's detail and releases the lease."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.core.ports import Delivery, DeliveryStatus
+from schedules.outbox import OutboxDispatcher
+from storage.models import OutboxMessage, OutboxStatus
+from tests.schedules.conftest import seed
+from tests.schedules.test_delivery_outcomes import Answering
+from tests.support.line_http import StandInLineMessenger
+from tests.test_outbox import queue_notice
+
+
+def _rows(engine) -> list[OutboxMessage]:
+    with Session(engine) as db:
+        return list(db.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())
+
+
+@pytest.mark.parametrize(
+    ("people", "limit", "calls"),
+    [
+        (2, None, [("multicast", 2, 200)]),
+        (5, 2, [("multicast", 2, 200), ("multicast", 2, 200), ("push", 1, 200)]),
+        (3, 1, [("push", 1, 200)] * 3),
+    ],
+)
+async def test_identical_reminders_are_batched_up_to_the_channels_limit(
+    engine, clock, standin, people, limit, calls
+):
+    seeded = seed(engine, people, clock.now(), identical=True)
+    line = StandInLineMessenger(standin.base_url, engine)
+    if limit is not None:
+        line.max_recipients = limit
+    await OutboxDispatcher(engine=engine, messengers={"line": line}, clock=clock).drain()
+    assert standin.calls == calls
+    assert all(len(standin.accepted[u]) == 1 for u in seeded["users"])
+    assert {r.status for r in _rows(engine)} == {OutboxStatus.SENT}
+
+
+async def test_a_dispatcher_whose_claim_was_taken_over_cannot_mark_the_row(runtime, engine, clock):
+    queue_notice(runtime, engine)
+    slow = OutboxDispatcher(engine=engine, messengers=runtime.messengers, clock=clock, name="slow")
+    (row,) = slow.claim(clock.now())
+    clock.advance(slow.lease + timedelta(seconds=1))
+    other = OutboxDispatcher(
+        engine=engine, messengers=runtime.messengers, clock=clock, name="other"
+    )
+    (taken,) = other.claim(clock.now())
+    assert slow.finish(row, Delivery(DeliveryStatus.RETRY), clock.now()) is False
+    (stored,) = _rows(engine)
+    assert (stored.status, stored.claimed_by) == (OutboxStatus.SENDING, "other")
+    assert other.finish(taken, Delivery(DeliveryStatus.SENT), clock.now()) is True
+    (stored,) = _rows(engine)
+    assert stored.status == OutboxStatus.SENT
+
+
+async def test_a_quota_stop_keeps_the_detail_and_releases_the_lease(runtime, engine, clock):
+    queue_notice(runtime, engine)
+    out = OutboxDispatcher(
+        engine=engine,
+        messengers={"simulator": Answering(Delivery(DeliveryStatus.QUOTA, "monthly limit"))},
+        clock=clock,
+    )
+    await out.drain()
+    (row,) = _rows(engine)
+    assert (row.status, row.last_error, row.lease_until) == (
+        OutboxStatus.PENDING,
+        "monthly limit",
+        None,
+    )
+
+
+async def test_giving_up_after_the_key_lifetime_keeps_the_detail_and_releases_the_lease(
+    runtime, engine, clock
+):
+    queue_notice(runtime, engine)
+    out = OutboxDispatcher(
+        engine=engine,
+        messengers={
+            "simulator": Answering(
+                Delivery(DeliveryStatus.RETRY, "timeout"), Delivery(DeliveryStatus.RETRY, "502")
+            )
+        },
+        clock=clock,
+    )
+    await out.drain()
+    clock.advance(timedelta(hours=23, minutes=1))
+    await out.drain()
+    (row,) = _rows(engine)
+    assert (row.status, row.last_error, row.lease_until) == (OutboxStatus.DEAD, "502", None)
