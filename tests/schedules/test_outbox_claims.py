@@ -45,18 +45,23 @@ async def test_identical_reminders_are_batched_up_to_the_channels_limit(
     assert {r.status for r in _rows(engine)} == {OutboxStatus.SENT}
 
 
-async def test_a_dispatcher_whose_claim_was_taken_over_cannot_mark_the_row(runtime, engine, clock):
+@pytest.mark.parametrize("names", [("slow", "other"), (None, None)])
+async def test_a_dispatcher_whose_claim_was_taken_over_cannot_mark_the_row(
+    runtime, engine, clock, names
+):
+    """Unnamed dispatchers (``kyodo serve`` and ``kyodo worker``) get distinct names too."""
     queue_notice(runtime, engine)
-    slow = OutboxDispatcher(engine=engine, messengers=runtime.messengers, clock=clock, name="slow")
+    slow, other = (
+        OutboxDispatcher(engine=engine, messengers=runtime.messengers, clock=clock, name=n)
+        for n in names
+    )
     (row,) = slow.claim(clock.now())
     clock.advance(slow.lease + timedelta(seconds=1))
-    other = OutboxDispatcher(
-        engine=engine, messengers=runtime.messengers, clock=clock, name="other"
-    )
     (taken,) = other.claim(clock.now())
     assert slow.finish(row, Delivery(DeliveryStatus.RETRY), clock.now()) is False
     (stored,) = _rows(engine)
-    assert (stored.status, stored.claimed_by) == (OutboxStatus.SENDING, "other")
+    assert stored.status == OutboxStatus.SENDING
+    assert stored.claimed_by == other.name != slow.name
     assert other.finish(taken, Delivery(DeliveryStatus.SENT), clock.now()) is True
     (stored,) = _rows(engine)
     assert stored.status == OutboxStatus.SENT
