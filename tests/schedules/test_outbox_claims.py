@@ -101,3 +101,59 @@ async def test_giving_up_after_the_key_lifetime_keeps_the_detail_and_releases_th
     await out.drain()
     (row,) = _rows(engine)
     assert (row.status, row.last_error, row.lease_until) == (OutboxStatus.DEAD, "502", None)
+
+
+async def test_a_claim_takes_a_due_batch_whole_and_fills_the_rest_with_fresh_rows(
+    runtime, engine, clock, standin
+):
+    seeded = seed(engine, 3, clock.now(), identical=True)
+    standin.fail(1)
+    line = StandInLineMessenger(standin.base_url, engine)
+    out = OutboxDispatcher(engine=engine, messengers={"line": line}, clock=clock, batch=4)
+    await out.run_once()  # the multicast fails: the batch of 3 is due again in a second
+    clock.advance(timedelta(seconds=5))
+    more = seed(engine, 3, clock.now(), identical=False)
+    claimed = out.claim(clock.now())
+    assert len(claimed) == 4  # the whole batch, then one fresh row: never more than `batch`
+    assert sum(1 for r in claimed if r.batch_key) == 3
+    clock.advance(out.lease + timedelta(seconds=1))
+    await out.drain()
+    assert all(len(standin.accepted[u]) == 1 for u in seeded["users"] + more["users"])
+
+
+async def test_every_due_batch_is_retried_with_its_own_key(engine, clock, standin):
+    seeded = seed(engine, 4, clock.now(), identical=True)
+    standin.fail(2)
+    line = StandInLineMessenger(standin.base_url, engine)
+    line.max_recipients = 2
+    out = OutboxDispatcher(engine=engine, messengers={"line": line}, clock=clock)
+    await out.run_once()
+    assert standin.calls == [("multicast", 2, 500), ("multicast", 2, 500)]
+    keys = {r.batch_key for r in _rows(engine)}
+    clock.advance(timedelta(seconds=5))
+    await out.drain()  # one batch per claim (batch // 500): the second one in a later claim
+    assert {r.batch_key for r in _rows(engine)} == keys
+    assert set(standin.requests) == keys  # no new key: LINE can still tell a repeat
+    assert all(len(standin.accepted[u]) == 1 for u in seeded["users"])
+
+
+async def test_the_oldest_due_rows_are_claimed_first(runtime, engine, clock, messenger):
+    queue_notice(runtime, engine)
+    now = clock.now()
+    with Session(engine) as db:
+        (first,) = db.exec(select(OutboxMessage)).all()
+        person_id = first.person_id
+        first.due_at = now - timedelta(minutes=1)
+        db.add(first)
+        for minutes, text in ((3, "いちばん古い"), (2, "二番目")):
+            db.add(
+                OutboxMessage(
+                    person_id=person_id,
+                    payload=[{"kind": "text", "text": text}],
+                    due_at=now - timedelta(minutes=minutes),
+                )
+            )
+        db.commit()
+    out = OutboxDispatcher(engine=engine, messengers=runtime.messengers, clock=clock, batch=2)
+    claimed = out.claim(now)
+    assert [r.due_at for r in claimed] == [now - timedelta(minutes=3), now - timedelta(minutes=2)]
