@@ -12,10 +12,12 @@ from sqlmodel import Session, select
 
 from bot.core.ports import Delivery, DeliveryStatus
 from schedules.outbox import OutboxDispatcher
-from storage.models import OutboxMessage, OutboxStatus
+from storage.db import session_scope
+from storage.models import ChannelAccount, Meeting, OutboxMessage, OutboxStatus, Person
 from tests.schedules.conftest import seed
 from tests.schedules.test_delivery_outcomes import Answering
 from tests.support.line_http import StandInLineMessenger
+from tests.support.messengers import RecordingMessenger
 from tests.test_outbox import queue_notice
 
 
@@ -157,3 +159,53 @@ async def test_the_oldest_due_rows_are_claimed_first(runtime, engine, clock, mes
     out = OutboxDispatcher(engine=engine, messengers=runtime.messengers, clock=clock, batch=2)
     claimed = out.claim(now)
     assert [r.due_at for r in claimed] == [now - timedelta(minutes=3), now - timedelta(minutes=2)]
+
+
+def _person_with(engine, now, accounts: list[tuple[str, str]], *, deleted: bool = False) -> int:
+    with session_scope(engine) as db:
+        person = Person(display_name="住民", deleted=deleted)
+        db.add(person)
+        db.flush()
+        db.add_all(
+            [ChannelAccount(person_id=person.id, channel=c, external_id=x) for c, x in accounts]
+        )
+        db.add(
+            OutboxMessage(
+                person_id=person.id, payload=[{"kind": "text", "text": "お知らせ"}], due_at=now
+            )
+        )
+        return person.id
+
+
+async def test_a_deleted_person_is_not_reached(engine, clock):
+    _person_with(engine, clock.now(), [("simulator", "U-gone")], deleted=True)
+    sim = RecordingMessenger()
+    await OutboxDispatcher(engine=engine, messengers={"simulator": sim}, clock=clock).drain()
+    assert sim.pushes == {}
+    assert [r.status for r in _rows(engine)] == [OutboxStatus.SKIPPED]
+
+
+async def test_the_preferred_configured_channel_is_used(engine, clock):
+    """Preference line → slack → simulator, among the channels this process runs."""
+    _person_with(engine, clock.now(), [("line", "U-line"), ("simulator", "U-sim")])
+    _person_with(engine, clock.now(), [("simulator", "U-sim2"), ("slack", "U-slack")])
+    sim, slack = RecordingMessenger(), RecordingMessenger(channel="slack")
+    out = OutboxDispatcher(
+        engine=engine, messengers={"simulator": sim, "slack": slack}, clock=clock
+    )
+    await out.drain()
+    assert list(sim.pushes) == ["U-sim"]  # LINE is not configured here
+    assert list(slack.pushes) == ["U-slack"]
+    assert {r.status for r in _rows(engine)} == {OutboxStatus.SENT}
+
+
+async def test_a_reminder_for_a_meeting_moved_meanwhile_is_not_sent(engine, clock, standin):
+    """The move handler cancels old reminders; a claim racing it must not send them either."""
+    seeded = seed(engine, 2, clock.now(), identical=True)
+    with session_scope(engine) as db:
+        meeting = db.get(Meeting, seeded["meeting_id"])
+        meeting.starts_at = meeting.starts_at + timedelta(hours=2)
+    line = StandInLineMessenger(standin.base_url, engine)
+    await OutboxDispatcher(engine=engine, messengers={"line": line}, clock=clock).drain()
+    assert standin.calls == []
+    assert {r.status for r in _rows(engine)} == {OutboxStatus.CANCELLED}
