@@ -48,6 +48,7 @@ class SlackStandIn:
     bot_user_id: str = "UBOT"
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     locales: dict[str, str] = field(default_factory=dict)
+    without_display_name: set[str] = field(default_factory=set)  # users who never set one
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -200,9 +201,19 @@ class SlackStandIn:
                 "user": {
                     "id": user,
                     "name": f"handle-{user.lower()}",
-                    "locale": self.locales.get(user, "ja-JP"),
-                    "profile": {"display_name": f"Staff {user}", "real_name": "Real Name"},
-                },
+                    "profile": {
+                        "display_name": ""
+                        if user in self.without_display_name
+                        else f"Staff {user}",
+                        "real_name": "Real Name",
+                    },
+                }
+                # Slack sends the locale only when asked for it
+                | (
+                    {"locale": self.locales.get(user, "ja-JP")}
+                    if str(args.get("include_locale")).lower() in ("1", "true")
+                    else {}
+                ),
             }
         return {"ok": True}
 

@@ -266,3 +266,22 @@ def test_a_profile_name_of_only_control_characters_gets_the_default_name(line, l
     with engine.connect() as conn:
         person = conn.exec_driver_sql("SELECT display_name FROM person").scalar_one()
     assert person and "\u202e" not in person
+
+
+def test_in_one_body_old_standby_and_non_object_events_do_not_stop_the_rest(line, line_api, engine):
+    """mutmut 2026-12-06: a ``break`` after the first too-old event and a non-object event
+    crashing the body went unnoticed (standby is dropped again by ``to_event``)."""
+    from storage.inbox import replay_cutoff
+
+    now = line.runtime.clock.now()
+    old = follow_event("U2102")
+    old["timestamp"] = int((replay_cutoff(now).timestamp() - 60) * 1000)
+    standby = {**follow_event("U2104"), "mode": "standby"}
+    standby.pop("replyToken", None)
+    body = json.dumps({"destination": "Ubot", "events": [old, "x", standby, follow_event("U2103")]})
+    r = line.post(body.encode())
+    line.drain()
+    assert r.status_code == 200
+    assert count(engine, "person") == 1  # only U2103
+    assert all(req.body.get("to") != "U2104" for req in line_api.requests if req.body)
+    assert line.channel.replays_refused == 1

@@ -81,3 +81,8 @@ async def test_an_unknown_locale_gives_no_language_and_a_failure_no_profile(stan
     assert await d.profile("UX") == ("Staff UX", None)
     standin.stop()
     assert await d.profile("UY") == (None, None)
+
+
+async def test_without_a_display_name_the_handle_is_used_never_the_real_name(standin):
+    standin.without_display_name.add("UNEW")
+    assert await directory(standin).profile("UNEW") == ("handle-unew", "ja")
