@@ -65,7 +65,8 @@ def declare(max_title: int) -> Router:
 
 def rows(engine) -> list[dict]:
     with Session(engine) as db:
-        return [a.detail for a in db.exec(select(AuditLog).where(AuditLog.action == "pair.create"))]
+        stmt = select(AuditLog).where(AuditLog.action == "pair.create").order_by(AuditLog.id)
+        return [a.detail for a in db.exec(stmt)]
 
 
 def open_form(both):
