@@ -195,6 +195,27 @@ class Dispatcher:
             log.exception("handler failed", extra={"user": user, "type": type(event).__name__})
             return self._failed(event)
 
+    def new_turn(
+        self, event: Inbound, db: Session, person: Any, dialog: Dialog, now: Any, **extra: Any
+    ) -> Turn:
+        """A turn wired to this dispatcher's catalog, ward, settings and router (one place
+        for what every turn carries; a preview adds ``read_only``)."""
+        return Turn(
+            event=event,
+            db=db,
+            person=person,
+            dialog=dialog,
+            now=now,
+            catalog=self.catalog,
+            ward=self.ward,
+            config=self.config,
+            commands=self.router.commands,
+            actions=self.router.actions,
+            staff_commands=frozenset(self.router.staff_commands),
+            counters=self.counters,
+            **extra,
+        )
+
     def _process(self, event: Inbound) -> TurnResult:
         now = self.clock.now()
         with session_scope(self.engine) as db:
@@ -212,22 +233,7 @@ class Dispatcher:
                 changed.extend(session.dirty)
 
             dialog = Dialog(state, now)
-            turn = Turn(
-                event=event,
-                db=db,
-                person=person,
-                dialog=dialog,
-                now=now,
-                catalog=self.catalog,
-                ward=self.ward,
-                config=self.config,
-                commands=self.router.commands,
-                actions=self.router.actions,
-                staff_commands=frozenset(self.router.staff_commands),
-                created=created,
-                changed=changed,
-                counters=self.counters,
-            )
+            turn = self.new_turn(event, db, person, dialog, now, created=created, changed=changed)
             if dialog.expired and isinstance(event, TextReceived):
                 turn.say_text("common.dialog_expired")
             self.router.route(turn)

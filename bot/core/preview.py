@@ -16,7 +16,6 @@ from sqlmodel import Session
 from bot.core.dialog import Dialog
 from bot.core.events import Address, CommandInvoked
 from bot.core.replies import Reply
-from bot.core.turn import Turn
 from storage.models import DialogState
 
 if TYPE_CHECKING:
@@ -38,17 +37,12 @@ def preview(dispatcher: Dispatcher, channel: str, user_id: str, command: str) ->
         _account, person, state = found
         state = state or DialogState(channel=channel, conversation_id="", user_id=user_id)
         now = dispatcher.clock.now()
-        turn = Turn(
-            event=dataclasses.replace(event, staff=person.is_staff),
-            db=db,
-            person=person,
-            dialog=Dialog(state, now),
-            now=now,
-            catalog=dispatcher.catalog,
-            ward=dispatcher.ward,
-            config=dispatcher.config,
-            commands=dispatcher.router.commands,
-            staff_commands=frozenset(dispatcher.router.staff_commands),
+        turn = dispatcher.new_turn(
+            dataclasses.replace(event, staff=person.is_staff),
+            db,
+            person,
+            Dialog(state, now),
+            now,
             read_only=True,
         )
         try:
